@@ -1,0 +1,72 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import type { Sql } from '../db/client.js';
+import { isPermanentSmtpError, type EmailChannel } from '../channels/email.js';
+import { isDeliverableEmail } from '../domain/email-address.js';
+import { formatMoney, LABELS } from '../documents/labels.js';
+import { FailureType, type SendRef } from '../workflows/definitions.js';
+import { loadSendContext } from './load-send-context.js';
+import { beginDelivery, finishDelivery } from './deliveries.js';
+import type { DeliveryPlan } from './plan-delivery.js';
+
+export interface EmailDeps {
+  sql: Sql;
+  email: EmailChannel;
+  mailFrom: string;
+}
+
+export async function deliverEmail(
+  deps: EmailDeps,
+  input: { ref: SendRef; plan: DeliveryPlan; documentId: string },
+): Promise<{ externalId: string | null }> {
+  const { ref, plan, documentId } = input;
+  if (!isDeliverableEmail(plan.recipient)) {
+    throw ApplicationFailure.nonRetryable(`"${plan.recipient}" is not a valid e-mail address.`, FailureType.InvalidRecipient);
+  }
+  const started = await beginDelivery(deps.sql, ref, { method: 'email', recipient: plan.recipient, documentId });
+  if (started.alreadyDelivered) return { externalId: started.externalId };
+
+  const ctx = await loadSendContext(deps.sql, ref.tenantId, ref.invoiceId);
+  if (!ctx) throw ApplicationFailure.nonRetryable('The invoice no longer exists.', FailureType.NoLongerPending);
+  const [doc] = await deps.sql`SELECT content FROM documents WHERE id = ${documentId} AND tenant_id = ${ref.tenantId}`;
+  const inv = ctx.invoice;
+  const lang = ref.templateId
+    ? ((await deps.sql`SELECT language FROM templates WHERE id = ${ref.templateId} AND tenant_id = ${ref.tenantId}`)[0]?.language ?? 'sv')
+    : 'sv';
+  const L = LABELS[lang as 'sv' | 'en'];
+  const isReminder = ref.kind === 'reminder';
+  const title = isReminder ? `${L.reminder} ${inv.reminder_count}` : L.invoice;
+  const from = lang === 'sv' ? 'från' : 'from';
+  const amount = formatMoney(Number(inv.total_amount), inv.currency, lang as 'sv' | 'en');
+  const domain = deps.mailFrom.split('@')[1] ?? 'localhost';
+  try {
+    const sent = await deps.email.send({
+      from: { name: ctx.company.name, address: deps.mailFrom },
+      replyTo: isDeliverableEmail(ctx.company.email) ? ctx.company.email : null,
+      to: plan.recipient,
+      subject: `${title} ${inv.number} ${from} ${ctx.company.name}`,
+      text: [
+        `${title} ${inv.number}`,
+        '',
+        `${isReminder ? L.amountDue : L.total}: ${amount}`,
+        `${isReminder ? L.originalDueDate : L.dueDate}: ${inv.due_date}`,
+        `${L.bankgiro}: ${ctx.company.bankgiro ?? '—'}`,
+        `${L.ocr}: ${inv.ocr}`,
+        '',
+        ctx.company.name,
+      ].join('\n'),
+      attachment: { filename: `${isReminder ? 'paminnelse' : 'faktura'}-${inv.number}.pdf`, content: doc.content },
+      messageId: `<${ref.workflowId}@${domain}>`,
+    });
+    await finishDelivery(deps.sql, ref.workflowId, sent.messageId);
+    return { externalId: sent.messageId };
+  } catch (err) {
+    if (isPermanentSmtpError(err)) {
+      const response = String((err as { response?: string }).response ?? (err as Error).message);
+      throw ApplicationFailure.nonRetryable(
+        `The e-mail server refused the message to ${plan.recipient}: ${response}`,
+        FailureType.DeliveryRejected,
+      );
+    }
+    throw err;
+  }
+}

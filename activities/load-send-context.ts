@@ -1,0 +1,40 @@
+import type { Sql } from '../db/client.js';
+import { partyFromOrganization, partyFromPerson, partyFromReference } from '../db/rows.js';
+import type { Method } from '../domain/methods.js';
+import { recipientParties, type Party } from '../domain/recipient.js';
+
+/** Everything a send needs about one invoice, read in one round trip, always scoped to the tenant. */
+export async function loadSendContext(sql: Sql, tenantId: string, invoiceId: string) {
+  const [row] = await sql`
+    SELECT to_jsonb(i.*) AS invoice, to_jsonb(c.*) - 'logo' AS company,
+           encode(c.logo, 'base64') AS logo_base64,
+           to_jsonb(p.*) AS person, to_jsonb(o.*) AS organization, to_jsonb(r.*) AS reference
+    FROM invoices i
+    JOIN companies c ON c.id = i.company_id AND c.tenant_id = i.tenant_id
+    JOIN persons p ON p.id = i.person_id AND p.tenant_id = i.tenant_id
+    LEFT JOIN organizations o ON o.id = i.organization_id AND o.tenant_id = i.tenant_id
+    LEFT JOIN invoice_references r ON r.id = i.invoice_reference_id AND r.tenant_id = i.tenant_id
+    WHERE i.id = ${invoiceId} AND i.tenant_id = ${tenantId}`;
+  if (!row) return null;
+  const company = row.company;
+  const linked = Boolean(company.link_invoice_to_organization && row.organization);
+  const parties: Party[] = recipientParties({
+    linkToOrganization: company.link_invoice_to_organization,
+    person: partyFromPerson(row.person),
+    organization: row.organization ? partyFromOrganization(row.organization) : null,
+    reference: row.reference ? partyFromReference(row.reference) : null,
+  });
+  const customerMethod = (linked ? row.organization.distribution_method : row.person.distribution_method) as Method | null;
+  return {
+    invoice: row.invoice,
+    company,
+    logo: row.logo_base64 ? { contentType: company.logo_content_type as string, data: Buffer.from(row.logo_base64, 'base64') } : null,
+    person: row.person,
+    organization: row.organization,
+    reference: row.reference,
+    linked,
+    parties,
+    customerMethod,
+  };
+}
+export type SendContext = NonNullable<Awaited<ReturnType<typeof loadSendContext>>>;

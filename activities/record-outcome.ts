@@ -1,0 +1,101 @@
+import type { Sql } from '../db/client.js';
+import { appendHistory } from '../db/history.js';
+import { METHOD_LABEL, STATUS_LABEL, type InvoiceStatus } from '../domain/methods.js';
+import { describeRejections } from '../domain/resolve-delivery.js';
+import type { SendRef } from '../workflows/definitions.js';
+import type { DeliveryPlan } from './plan-delivery.js';
+
+/** Delivered: status `sent` (or back to `reminder`), with when, to whom, how, and why not the first choice. */
+export async function recordDelivered(
+  sql: Sql,
+  input: { ref: SendRef; plan: DeliveryPlan; documentId: string; externalId: string | null },
+): Promise<void> {
+  const { ref, plan } = input;
+  const isReminder = ref.kind === 'reminder';
+  await sql.begin(async (tx) => {
+    const at = new Date().toISOString();
+    const lastDelivery = { method: plan.method, recipient: plan.recipient, at };
+    const [updated] = await tx`
+      UPDATE invoices SET
+        status = ${isReminder ? 'reminder' : 'sent'},
+        last_delivery = ${tx.json(lastDelivery)},
+        pending_workflow_id = NULL, pending_kind = NULL, pending_template_id = NULL, pending_request_id = NULL,
+        pending_since = NULL, pending_undo_until = NULL,
+        previous_status = NULL, previous_reminder_count = NULL, previous_reminder_date = NULL,
+        updated_at = now()
+      WHERE id = ${ref.invoiceId} AND tenant_id = ${ref.tenantId} AND pending_workflow_id = ${ref.workflowId}
+      RETURNING id`;
+    let message = `${isReminder ? 'Reminder' : 'Invoice'} sent by ${METHOD_LABEL[plan.method]} to ${plan.recipient}.`;
+    if (plan.rejected.length > 0) message += ` Not the first choice: ${describeRejections(plan.rejected)}.`;
+    if (input.externalId && plan.method !== 'email' && plan.method !== 'own_printer') message += ` Reference: ${input.externalId}.`;
+    if (!updated) message += ' The invoice had changed meanwhile, so its status was left as it is.';
+    await appendHistory(tx, {
+      tenantId: ref.tenantId,
+      invoiceId: ref.invoiceId,
+      type: isReminder ? 'reminder_sent' : 'sent',
+      message,
+      method: plan.method,
+      recipient: plan.recipient,
+      workflowId: ref.workflowId,
+      dedupeKey: `${ref.workflowId}:delivered`,
+    });
+  });
+}
+
+/** Credited inside the undo window: nothing is delivered and the invoice becomes credited. */
+export async function recordUndone(sql: Sql, input: { ref: SendRef; reason: string | null }): Promise<void> {
+  const { ref } = input;
+  await sql.begin(async (tx) => {
+    await tx`
+      UPDATE invoices SET status = 'credited',
+        reminder_count = CASE WHEN pending_kind = 'reminder' THEN previous_reminder_count ELSE reminder_count END,
+        reminder_date = CASE WHEN pending_kind = 'reminder' THEN previous_reminder_date ELSE reminder_date END,
+        pending_workflow_id = NULL, pending_kind = NULL, pending_template_id = NULL, pending_request_id = NULL,
+        pending_since = NULL, pending_undo_until = NULL,
+        previous_status = NULL, previous_reminder_count = NULL, previous_reminder_date = NULL,
+        updated_at = now()
+      WHERE id = ${ref.invoiceId} AND tenant_id = ${ref.tenantId} AND pending_workflow_id = ${ref.workflowId}`;
+    await appendHistory(tx, {
+      tenantId: ref.tenantId,
+      invoiceId: ref.invoiceId,
+      type: 'send_undone',
+      message: `The ${ref.kind === 'reminder' ? 'reminder' : 'send'} was undone: the invoice was credited within the undo window, so nothing was delivered.${input.reason ? ` Reason: ${input.reason}` : ''}`,
+      workflowId: ref.workflowId,
+      dedupeKey: `${ref.workflowId}:undone`,
+    });
+  });
+}
+
+/** Compensation: put the invoice back exactly as it was before the request and say why. */
+export async function restoreAfterFailure(
+  sql: Sql,
+  input: { ref: SendRef; code: string; message: string },
+): Promise<void> {
+  const { ref } = input;
+  const isReminder = ref.kind === 'reminder';
+  await sql.begin(async (tx) => {
+    const [restored] = await tx`
+      UPDATE invoices SET status = previous_status,
+        reminder_count = CASE WHEN pending_kind = 'reminder' THEN previous_reminder_count ELSE reminder_count END,
+        reminder_date = CASE WHEN pending_kind = 'reminder' THEN previous_reminder_date ELSE reminder_date END,
+        pending_workflow_id = NULL, pending_kind = NULL, pending_template_id = NULL, pending_request_id = NULL,
+        pending_since = NULL, pending_undo_until = NULL,
+        previous_status = NULL, previous_reminder_count = NULL, previous_reminder_date = NULL,
+        updated_at = now()
+      WHERE id = ${ref.invoiceId} AND tenant_id = ${ref.tenantId} AND pending_workflow_id = ${ref.workflowId}
+      RETURNING status`;
+    const what = isReminder ? 'The reminder could not be sent' : 'The invoice could not be sent';
+    const after = restored
+      ? ` The invoice is back to status "${STATUS_LABEL[restored.status as InvoiceStatus]}"${isReminder ? ' with its previous reminder count and date' : ''}.`
+      : '';
+    await appendHistory(tx, {
+      tenantId: ref.tenantId,
+      invoiceId: ref.invoiceId,
+      type: isReminder ? 'reminder_failed' : 'send_failed',
+      message: `${what}: ${input.message}${after}`,
+      workflowId: ref.workflowId,
+      error: input.code,
+      dedupeKey: `${ref.workflowId}:failed`,
+    });
+  });
+}

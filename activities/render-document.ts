@@ -1,0 +1,68 @@
+import { ulid } from 'ulid';
+import { ApplicationFailure } from '@temporalio/activity';
+import type { Sql } from '../db/client.js';
+import { computeTotals } from '../domain/totals.js';
+import { priorityPostal } from '../domain/recipient.js';
+import type { Method } from '../domain/methods.js';
+import { renderInvoicePdf, STANDARD_TEMPLATE, type DocumentTemplate, type InvoiceDocument } from '../documents/invoice-pdf.js';
+import { FailureType, type SendRef } from '../workflows/definitions.js';
+import { loadSendContext, type SendContext } from './load-send-context.js';
+
+export function documentFromContext(ctx: SendContext, template: DocumentTemplate, kind: 'invoice' | 'reminder'): InvoiceDocument {
+  const inv = ctx.invoice;
+  const postal = priorityPostal(ctx.parties);
+  return {
+    kind,
+    template,
+    company: {
+      name: ctx.company.name,
+      orgNumber: ctx.company.org_number,
+      vatNumber: ctx.company.vat_number,
+      address: ctx.company.address,
+      email: ctx.company.email,
+      phone: ctx.company.phone,
+      bankgiro: ctx.company.bankgiro,
+      logo: ctx.logo,
+    },
+    recipient: postal ?? { name: ctx.parties[0].name, attention: null, address: null },
+    invoice: {
+      number: inv.number,
+      issueDate: inv.issue_date,
+      dueDate: inv.due_date,
+      currency: inv.currency,
+      ocr: inv.ocr,
+      referenceName: ctx.reference?.name ?? null,
+      lines: inv.lines,
+      totals: computeTotals(inv.lines),
+    },
+    reminder: kind === 'reminder' ? { number: inv.reminder_count, date: inv.reminder_date } : undefined,
+  };
+}
+
+/**
+ * Renders the PDF for this send and stores it as a document. Keyed by workflow id, so a retry
+ * returns the document already stored instead of making a second one.
+ */
+export async function renderDocument(sql: Sql, input: { ref: SendRef; method: Method }): Promise<{ documentId: string }> {
+  const { ref, method } = input;
+  const kind = ref.kind === 'reminder' ? 'reminder_pdf' : 'invoice_pdf';
+  const [existing] = await sql`SELECT id FROM documents WHERE workflow_id = ${ref.workflowId} AND kind = ${kind}`;
+  if (existing) return { documentId: existing.id };
+
+  const ctx = await loadSendContext(sql, ref.tenantId, ref.invoiceId);
+  if (!ctx) throw ApplicationFailure.nonRetryable('The invoice no longer exists.', FailureType.NoLongerPending);
+  let template: DocumentTemplate = STANDARD_TEMPLATE;
+  // Central print always uses the standard template with the company logo (SPEC §4.2).
+  if (method !== 'central_print' && ref.templateId) {
+    const [t] = await sql`SELECT language, header_text, footer_text, accent_color FROM templates
+                          WHERE id = ${ref.templateId} AND tenant_id = ${ref.tenantId}`;
+    if (t) template = { language: t.language, headerText: t.header_text, footerText: t.footer_text, accentColor: t.accent_color };
+  }
+  const pdf = await renderInvoicePdf(documentFromContext(ctx, template, ref.kind));
+  const [row] = await sql`
+    INSERT INTO documents (id, tenant_id, invoice_id, kind, content_type, content, workflow_id)
+    VALUES (${'doc_' + ulid()}, ${ref.tenantId}, ${ref.invoiceId}, ${kind}, 'application/pdf', ${pdf}, ${ref.workflowId})
+    ON CONFLICT (workflow_id, kind) DO UPDATE SET workflow_id = EXCLUDED.workflow_id
+    RETURNING id`;
+  return { documentId: row.id };
+}

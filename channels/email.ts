@@ -1,0 +1,67 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import nodemailer, { type SendMailOptions } from 'nodemailer';
+
+export interface OutgoingEmail {
+  from: { name: string; address: string };
+  replyTo: string | null;
+  to: string;
+  subject: string;
+  text: string;
+  attachment: { filename: string; content: Buffer };
+  /** Stable per delivery, so a retried send is recognisable as the same message. */
+  messageId: string;
+}
+
+export interface EmailChannel {
+  send(mail: OutgoingEmail): Promise<{ messageId: string; destination: string }>;
+}
+
+/** Line breaks never reach a header, whatever a company or customer name contains. */
+function headerSafe(value: string): string {
+  return value.replace(/[\r\n\t\u2028\u2029]+/g, ' ').trim();
+}
+
+function toMessage(mail: OutgoingEmail): SendMailOptions {
+  return {
+    from: { name: headerSafe(mail.from.name), address: mail.from.address },
+    replyTo: mail.replyTo ?? undefined,
+    to: mail.to,
+    subject: headerSafe(mail.subject),
+    text: mail.text,
+    messageId: mail.messageId,
+    attachments: [{ filename: headerSafe(mail.attachment.filename), content: mail.attachment.content, contentType: 'application/pdf' }],
+    // Recipient addresses are taken literally, never parsed for extra recipients.
+    disableUrlAccess: true,
+    disableFileAccess: true,
+  };
+}
+
+/** SMTP when a URL is configured, else RFC 5322 `.eml` files in the outbox folder. */
+export function createEmailChannel(opts: { smtpUrl?: string | null; outboxDir: string }): EmailChannel {
+  if (opts.smtpUrl) {
+    const transport = nodemailer.createTransport(opts.smtpUrl);
+    return {
+      async send(mail) {
+        const info = await transport.sendMail(toMessage(mail));
+        return { messageId: info.messageId, destination: 'smtp' };
+      },
+    };
+  }
+  const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows' });
+  return {
+    async send(mail) {
+      const info = await transport.sendMail(toMessage(mail));
+      await mkdir(opts.outboxDir, { recursive: true });
+      const file = path.join(opts.outboxDir, `${mail.messageId.replace(/[^A-Za-z0-9._-]/g, '_')}.eml`);
+      await writeFile(file, info.message as Buffer);
+      return { messageId: info.messageId, destination: file };
+    },
+  };
+}
+
+/** SMTP 5xx answers are permanent: retrying cannot help. Connection errors and 4xx are transient. */
+export function isPermanentSmtpError(err: unknown): boolean {
+  const code = (err as { responseCode?: number }).responseCode;
+  return typeof code === 'number' && code >= 500 && code < 600;
+}

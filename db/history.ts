@@ -1,0 +1,36 @@
+import type { Queryable } from './client.js';
+
+export type HistoryType =
+  | 'created'
+  | 'send_requested'
+  | 'sent'
+  | 'send_failed'
+  | 'send_undone'
+  | 'reminder_requested'
+  | 'reminder_sent'
+  | 'reminder_failed'
+  | 'credited'
+  | 'paid'
+  | 'email_updated';
+
+export interface HistoryEntry {
+  tenantId: string;
+  invoiceId: string;
+  type: HistoryType;
+  message: string;
+  method?: string | null;
+  recipient?: string | null;
+  workflowId?: string | null;
+  error?: string | null;
+  /** Entries written by retried activities carry a key so they are written once. */
+  dedupeKey?: string | null;
+}
+
+/** Append-only: history rows are only ever inserted. */
+export async function appendHistory(sql: Queryable, e: HistoryEntry): Promise<void> {
+  await sql`
+    INSERT INTO invoice_history (tenant_id, invoice_id, type, message, method, recipient, workflow_id, error, dedupe_key)
+    VALUES (${e.tenantId}, ${e.invoiceId}, ${e.type}, ${e.message}, ${e.method ?? null}, ${e.recipient ?? null},
+            ${e.workflowId ?? null}, ${e.error ?? null}, ${e.dedupeKey ?? null})
+    ON CONFLICT (dedupe_key) DO NOTHING`;
+}

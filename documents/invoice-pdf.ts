@@ -1,0 +1,220 @@
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import type { Address, PostalRecipient } from '../domain/recipient.js';
+import { lineNet, type InvoiceLine, type Totals } from '../domain/totals.js';
+import { LABELS, formatMoney, type Language } from './labels.js';
+
+const require = createRequire(import.meta.url);
+// pdfmake's server build is CommonJS; one configured instance per process.
+const pdfmake = require('pdfmake') as {
+  setFonts(fonts: unknown): void;
+  setUrlAccessPolicy(cb: (url: string) => boolean): void;
+  setLocalAccessPolicy(cb: (path: string) => boolean): void;
+  createPdf(doc: unknown): { getBuffer(): Promise<Buffer> };
+};
+const fontDir = path.join(path.dirname(require.resolve('pdfmake/package.json')), 'fonts', 'Roboto');
+pdfmake.setFonts({
+  Roboto: {
+    normal: path.join(fontDir, 'Roboto-Regular.ttf'),
+    bold: path.join(fontDir, 'Roboto-Medium.ttf'),
+    italics: path.join(fontDir, 'Roboto-Italic.ttf'),
+    bolditalics: path.join(fontDir, 'Roboto-MediumItalic.ttf'),
+  },
+});
+// Documents never fetch anything: images arrive as data URLs, fonts from pdfmake's own folder.
+pdfmake.setUrlAccessPolicy(() => false);
+pdfmake.setLocalAccessPolicy((p) => p.startsWith(fontDir));
+
+export interface DocumentTemplate {
+  language: Language;
+  headerText: string | null;
+  footerText: string | null;
+  accentColor: string | null;
+}
+
+export interface InvoiceDocument {
+  kind: 'invoice' | 'reminder';
+  template: DocumentTemplate;
+  company: {
+    name: string;
+    orgNumber: string;
+    vatNumber: string | null;
+    address: Address;
+    email: string | null;
+    phone: string | null;
+    bankgiro: string | null;
+    logo: { contentType: string; data: Buffer } | null;
+  };
+  recipient: PostalRecipient | { name: string; attention: string | null; address: null };
+  invoice: {
+    number: string;
+    issueDate: string;
+    dueDate: string;
+    currency: string;
+    ocr: string;
+    referenceName: string | null;
+    lines: InvoiceLine[];
+    totals: Totals;
+  };
+  reminder?: { number: number; date: string };
+}
+
+/** The standard template: what central print always uses (SPEC §4.2). */
+export const STANDARD_TEMPLATE: DocumentTemplate = { language: 'sv', headerText: null, footerText: null, accentColor: '#1f3a5f' };
+
+const MM = 72 / 25.4;
+
+function addressLines(r: InvoiceDocument['recipient']): string[] {
+  const lines = [r.name];
+  if (r.attention) lines.push(`Att: ${r.attention}`);
+  if (r.address) {
+    lines.push(r.address.street, `${r.address.postalCode} ${r.address.city}`);
+    if (r.address.country && r.address.country.toUpperCase() !== 'SE') lines.push(r.address.country.toUpperCase());
+  }
+  return lines;
+}
+
+export function invoiceDocDefinition(d: InvoiceDocument): Record<string, unknown> {
+  const L = LABELS[d.template.language];
+  const accent = d.template.accentColor ?? '#1f3a5f';
+  const money = (ore: number) => formatMoney(ore, d.invoice.currency, d.template.language);
+  const isReminder = d.kind === 'reminder';
+  const title = isReminder ? `${L.reminder} ${d.reminder?.number ?? ''}`.trim() : L.invoice;
+  const c = d.company;
+
+  const facts: [string, string][] = isReminder
+    ? [
+        [L.reminderNumber, String(d.reminder?.number ?? '')],
+        [L.reminderDate, d.reminder?.date ?? ''],
+        [L.invoiceNumber, d.invoice.number],
+        [L.originalDueDate, d.invoice.dueDate],
+        [L.ocr, d.invoice.ocr],
+      ]
+    : [
+        [L.invoiceNumber, d.invoice.number],
+        [L.issueDate, d.invoice.issueDate],
+        [L.dueDate, d.invoice.dueDate],
+        [L.ocr, d.invoice.ocr],
+      ];
+  if (d.invoice.referenceName) facts.push([L.reference, d.invoice.referenceName]);
+
+  const content: unknown[] = [
+    // Company block top right, title top left.
+    {
+      columns: [
+        c.logo
+          ? { image: `data:${c.logo.contentType};base64,${c.logo.data.toString('base64')}`, fit: [150, 50] }
+          : { text: c.name, style: 'companyName' },
+        { text: title, style: 'title', alignment: 'right' },
+      ],
+    },
+    d.template.headerText ? { text: d.template.headerText, margin: [0, 6, 0, 0], color: '#444444' } : null,
+    // Recipient placed where a Swedish window envelope (left window) shows it.
+    {
+      text: addressLines(d.recipient).join('\n'),
+      absolutePosition: { x: 20 * MM, y: 52 * MM },
+      fontSize: 11,
+    },
+    {
+      absolutePosition: { x: 120 * MM, y: 52 * MM },
+      table: { widths: [95, 'auto'], body: facts.map(([k, v]) => [{ text: k, bold: true }, v]) },
+      layout: 'noBorders',
+      fontSize: 9,
+    },
+    { text: '', margin: [0, 105 * MM - 40, 0, 0] },
+    isReminder ? { text: L.reminderText, margin: [0, 0, 0, 10] } : null,
+    {
+      table: {
+        headerRows: 1,
+        widths: ['*', 40, 70, 40, 80],
+        body: [
+          [L.description, L.quantity, L.unitPrice, L.vatRate, L.amount].map((t, i) => ({
+            text: t,
+            bold: true,
+            color: 'white',
+            fillColor: accent,
+            alignment: i === 0 ? 'left' : 'right',
+          })),
+          ...d.invoice.lines.map((l) => [
+            l.description,
+            { text: String(l.quantity), alignment: 'right' },
+            { text: money(l.unitAmount), alignment: 'right' },
+            { text: String(l.vatRate), alignment: 'right' },
+            { text: money(lineNet(l)), alignment: 'right' },
+          ]),
+        ],
+      },
+      layout: 'lightHorizontalLines',
+      fontSize: 9,
+    },
+    {
+      margin: [0, 10, 0, 0],
+      columns: [
+        { width: '*', text: '' },
+        {
+          width: 220,
+          table: {
+            widths: ['*', 'auto'],
+            body: [
+              [L.net, { text: money(d.invoice.totals.netAmount), alignment: 'right' }],
+              ...d.invoice.totals.vatGroups.map((g) => [
+                `${L.vat} ${g.rate} % (${money(g.taxableAmount)})`,
+                { text: money(g.vatAmount), alignment: 'right' },
+              ]),
+              [
+                { text: isReminder ? L.amountDue : L.total, bold: true },
+                { text: money(d.invoice.totals.totalAmount), bold: true, alignment: 'right' },
+              ],
+            ],
+          },
+          layout: 'lightHorizontalLines',
+        },
+      ],
+    },
+    {
+      margin: [0, 16, 0, 0],
+      table: {
+        widths: ['*', '*', '*'],
+        body: [
+          [
+            { text: `${L.bankgiro}\n${c.bankgiro ?? '—'}`, bold: true },
+            { text: `${L.ocr}\n${d.invoice.ocr}`, bold: true },
+            { text: `${isReminder ? L.amountDue : L.total}\n${money(d.invoice.totals.totalAmount)}`, bold: true },
+          ],
+          [{ text: `${L.dueDate}: ${d.invoice.dueDate}. ${L.payWith}`, colSpan: 3, fontSize: 8 }, {}, {}],
+        ],
+      },
+    },
+    d.template.footerText ? { text: d.template.footerText, margin: [0, 12, 0, 0], color: '#444444' } : null,
+  ].filter(Boolean);
+
+  const footerText = [
+    c.name,
+    `${c.address.street}, ${c.address.postalCode} ${c.address.city}`,
+    `${L.orgNumber} ${c.orgNumber}`,
+    c.vatNumber ? `${L.vatNumber} ${c.vatNumber}` : null,
+    c.bankgiro ? `${L.bankgiro} ${c.bankgiro}` : null,
+    c.email,
+    c.phone,
+    L.fSkatt,
+  ]
+    .filter(Boolean)
+    .join(' · ');
+
+  return {
+    pageSize: 'A4',
+    pageMargins: [20 * MM, 15 * MM, 20 * MM, 25 * MM],
+    info: { title: `${title} ${d.invoice.number}`, author: c.name },
+    defaultStyle: { font: 'Roboto', fontSize: 10 },
+    styles: {
+      title: { fontSize: 20, bold: true, color: accent },
+      companyName: { fontSize: 16, bold: true, color: accent },
+    },
+    footer: { text: footerText, fontSize: 7, alignment: 'center', margin: [20 * MM, 5 * MM, 20 * MM, 0], color: '#555555' },
+    content,
+  };
+}
+
+export async function renderInvoicePdf(d: InvoiceDocument): Promise<Buffer> {
+  return pdfmake.createPdf(invoiceDocDefinition(d)).getBuffer();
+}

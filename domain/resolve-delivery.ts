@@ -1,0 +1,106 @@
+import { METHOD_LABEL, REMINDER_METHODS, type Method, type SendKind } from './methods.js';
+import { isDeliverableEmail } from './email-address.js';
+import { formatPostal, incompleteAddressReason, type PostalRecipient } from './recipient.js';
+
+/** Everything resolution looks at, read in one go by the planning activity. Pure data, no I/O. */
+export interface DeliveryFacts {
+  kind: SendKind;
+  activeMethods: Method[];
+  defaultMethod: Method | null;
+  fallbackMethod: Method | null;
+  customerMethod: Method | null;
+  customerIsOrganization: boolean;
+  invoiceEmail: string | null;
+  postal: PostalRecipient | null;
+  centralPrintCount: number;
+  peppolId: string | null;
+  companyHasOrgAndVatNumber: boolean;
+  pageroConfigured: boolean;
+  autogiroPayerNumber: string | null;
+}
+
+export type Choice = 'customer' | 'default' | 'fallback';
+
+export interface Rejection {
+  method: Method;
+  choice: Choice;
+  reason: string;
+}
+
+export type Resolution =
+  | { ok: true; method: Method; choice: Choice; recipient: string; rejected: Rejection[] }
+  | { ok: false; rejected: Rejection[] };
+
+export const CENTRAL_PRINT_LIMIT = 3;
+
+const CHOICE_LABEL: Record<Choice, string> = {
+  customer: "the customer's chosen method",
+  default: "the company's default method",
+  fallback: "the company's fallback method",
+};
+
+/** Returns why `method` cannot carry this delivery, or the recipient it would go to. */
+function eligibility(method: Method, f: DeliveryFacts): { reason: string } | { recipient: string } {
+  if (!f.activeMethods.includes(method)) return { reason: `${METHOD_LABEL[method]} is not active for the company` };
+  if (f.kind === 'reminder' && !REMINDER_METHODS.includes(method)) {
+    return { reason: `${METHOD_LABEL[method]} cannot carry payment reminders` };
+  }
+  switch (method) {
+    case 'email':
+      if (!f.invoiceEmail) return { reason: 'the invoice has no e-mail address' };
+      if (!isDeliverableEmail(f.invoiceEmail)) return { reason: `the invoice e-mail "${f.invoiceEmail}" is not a valid address` };
+      return { recipient: f.invoiceEmail };
+    case 'central_print': {
+      const incomplete = incompleteAddressReason(f.postal);
+      if (incomplete) return { reason: incomplete };
+      if (f.centralPrintCount >= CENTRAL_PRINT_LIMIT) {
+        return { reason: `the invoice has already been sent by central print ${f.centralPrintCount} times (at most ${CENTRAL_PRINT_LIMIT})` };
+      }
+      return { recipient: formatPostal(f.postal!) };
+    }
+    case 'e_invoice':
+      if (!f.customerIsOrganization) return { reason: 'e-invoices go only to organisations' };
+      if (!f.peppolId) return { reason: 'the organisation has no PEPPOL id' };
+      if (!f.companyHasOrgAndVatNumber) return { reason: 'the company lacks an organisation number or VAT number' };
+      if (!f.pageroConfigured) return { reason: 'Pagero is not configured for the company' };
+      return { recipient: `PEPPOL ${f.peppolId}` };
+    case 'autogiro':
+      if (!f.autogiroPayerNumber) return { reason: 'the payer has no active Autogiro mandate with the company' };
+      return { recipient: `Autogiro payer ${f.autogiroPayerNumber}` };
+    case 'own_printer':
+      if (!f.postal) return { reason: 'the recipient has no postal address' };
+      return { recipient: formatPostal(f.postal) };
+  }
+}
+
+/** SPEC §6: customer's method → company default → company fallback; the first eligible one wins. */
+export function resolveDelivery(f: DeliveryFacts): Resolution {
+  const candidates: { method: Method; choice: Choice }[] = [];
+  const seen = new Set<Method>();
+  for (const [method, choice] of [
+    [f.customerMethod, 'customer'],
+    [f.defaultMethod, 'default'],
+    [f.fallbackMethod, 'fallback'],
+  ] as const) {
+    if (method && !seen.has(method)) {
+      seen.add(method);
+      candidates.push({ method, choice });
+    }
+  }
+  const rejected: Rejection[] = [];
+  for (const c of candidates) {
+    const e = eligibility(c.method, f);
+    if ('recipient' in e) return { ok: true, method: c.method, choice: c.choice, recipient: e.recipient, rejected };
+    rejected.push({ ...c, reason: e.reason });
+  }
+  return { ok: false, rejected };
+}
+
+export function describeRejections(rejected: Rejection[]): string {
+  return rejected.map((r) => `${METHOD_LABEL[r.method]} (${CHOICE_LABEL[r.choice]}): ${r.reason}`).join('; ');
+}
+
+export function noMethodMessage(rejected: Rejection[]): string {
+  if (rejected.length === 0) return 'No distribution method could be used: neither the customer nor the company has chosen one.';
+  return `No distribution method could be used. Tried ${describeRejections(rejected)}.`;
+}
