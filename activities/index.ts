@@ -13,7 +13,6 @@ export interface ActivityDeps {
   sql: Sql;
   email: EmailChannel;
   mailFrom: string;
-  pageroConfigured: boolean;
 }
 
 type DeliverInput = { ref: SendRef; plan: DeliveryPlan; documentId: string };

@@ -15,7 +15,6 @@ export interface DeliveryPlan {
 
 export interface PlanDeps {
   sql: Sql;
-  pageroConfigured: boolean;
 }
 
 /** Re-reads the invoice right before delivery and picks method and recipient (SPEC §6). */
@@ -46,7 +45,6 @@ export async function planDelivery(deps: PlanDeps, ref: SendRef): Promise<Delive
     centralPrintCount: inv.central_print_count,
     peppolId: ctx.linked ? ctx.organization.peppol_id : null,
     companyHasOrgAndVatNumber: Boolean(ctx.company.org_number && ctx.company.vat_number),
-    pageroConfigured: deps.pageroConfigured,
     autogiroPayerNumber: mandate?.payer_number ?? null,
   });
   if (!resolution.ok) {

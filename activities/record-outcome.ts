@@ -69,11 +69,11 @@ export async function recordUndone(sql: Sql, input: { ref: SendRef; reason: stri
 /** Compensation: put the invoice back exactly as it was before the request and say why. */
 export async function restoreAfterFailure(
   sql: Sql,
-  input: { ref: SendRef; code: string; message: string },
-): Promise<void> {
+  input: { ref: SendRef; code: string; message: string; onlyIfPending?: boolean },
+): Promise<boolean> {
   const { ref } = input;
   const isReminder = ref.kind === 'reminder';
-  await sql.begin(async (tx) => {
+  return sql.begin(async (tx) => {
     const [restored] = await tx`
       UPDATE invoices SET status = previous_status,
         reminder_count = CASE WHEN pending_kind = 'reminder' THEN previous_reminder_count ELSE reminder_count END,
@@ -84,6 +84,7 @@ export async function restoreAfterFailure(
         updated_at = now()
       WHERE id = ${ref.invoiceId} AND tenant_id = ${ref.tenantId} AND pending_workflow_id = ${ref.workflowId}
       RETURNING status`;
+    if (!restored && input.onlyIfPending) return false;
     const what = isReminder ? 'The reminder could not be sent' : 'The invoice could not be sent';
     const after = restored
       ? ` The invoice is back to status "${STATUS_LABEL[restored.status as InvoiceStatus]}"${isReminder ? ' with its previous reminder count and date' : ''}.`
@@ -97,5 +98,6 @@ export async function restoreAfterFailure(
       error: input.code,
       dedupeKey: `${ref.workflowId}:failed`,
     });
+    return Boolean(restored);
   });
 }

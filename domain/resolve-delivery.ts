@@ -15,7 +15,6 @@ export interface DeliveryFacts {
   centralPrintCount: number;
   peppolId: string | null;
   companyHasOrgAndVatNumber: boolean;
-  pageroConfigured: boolean;
   autogiroPayerNumber: string | null;
 }
 
@@ -62,7 +61,6 @@ function eligibility(method: Method, f: DeliveryFacts): { reason: string } | { r
       if (!f.customerIsOrganization) return { reason: 'e-invoices go only to organisations' };
       if (!f.peppolId) return { reason: 'the organisation has no PEPPOL id' };
       if (!f.companyHasOrgAndVatNumber) return { reason: 'the company lacks an organisation number or VAT number' };
-      if (!f.pageroConfigured) return { reason: 'Pagero is not configured for the company' };
       return { recipient: `PEPPOL ${f.peppolId}` };
     case 'autogiro':
       if (!f.autogiroPayerNumber) return { reason: 'the payer has no active Autogiro mandate with the company' };

@@ -1,0 +1,58 @@
+import { bodyLimit } from 'hono/body-limit';
+import { swaggerUI } from '@hono/swagger-ui';
+import { newRouter, type AppDeps } from './context.js';
+import { tenantAuth } from './auth.js';
+import { idempotency } from './idempotency.js';
+import { problemResponse, ProblemError, toProblem } from './problem.js';
+import { healthRoutes } from './routes/health.js';
+import { adminRoutes } from './routes/admin.js';
+import { companyRoutes } from './routes/companies.js';
+import { partyRoutes } from './routes/parties.js';
+import { invoiceRoutes } from './routes/invoices.js';
+import { sendRoutes } from './routes/sends.js';
+
+/** 10,000 invoice ids fit easily; a company logo (≤ 2 MB base64) too. */
+const MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+export function createApp(deps: AppDeps) {
+  const app = newRouter();
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'Tenant API key' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'admin', { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' });
+
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new ProblemError(413, 'body_too_large', 'Body too large', `The request body is larger than ${MAX_BODY_BYTES} bytes.`);
+      },
+    }),
+  );
+  app.use('/v1/*', tenantAuth(deps.sql));
+  app.use('/v1/*', idempotency(deps.sql));
+
+  app.route('/', healthRoutes(deps));
+  app.route('/', adminRoutes(deps));
+  app.route('/', companyRoutes(deps));
+  app.route('/', partyRoutes(deps));
+  app.route('/', invoiceRoutes(deps));
+  app.route('/', sendRoutes(deps));
+
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'Invoice distribution API',
+      version: '1.0.0',
+      description: 'Delivers invoices and payment reminders by e-mail, central print, e-invoice, Autogiro or own printer.',
+    },
+  });
+  app.get('/docs', swaggerUI({ url: '/openapi.json' }));
+
+  app.notFound((c) => problemResponse(c, new ProblemError(404, 'not_found', 'Not found', `No route for ${c.req.method} ${c.req.path}.`)));
+  app.onError((err, c) => {
+    const p = toProblem(err);
+    if (p.status >= 500) deps.log?.(`error on ${c.req.method} ${c.req.path}: ${(err as Error).stack ?? err}`);
+    return problemResponse(c, p);
+  });
+  return app;
+}

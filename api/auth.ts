@@ -1,0 +1,36 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { MiddlewareHandler } from 'hono';
+import type { Sql } from '../db/client.js';
+import { ProblemError } from './problem.js';
+import type { AppEnv } from './context.js';
+
+export const hashApiKey = (key: string) => createHash('sha256').update(key).digest('hex');
+
+const unauthorized = () => new ProblemError(401, 'unauthorized', 'Unauthorized', 'A valid API key is required (Authorization: Bearer <apiKey>).');
+
+function bearer(header: string | undefined): string | null {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  return m ? m[1] : null;
+}
+
+/** Resolves the API key to its tenant; every query below is scoped by that tenant id. */
+export function tenantAuth(sql: Sql): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const key = bearer(c.req.header('authorization'));
+    if (!key || key.length > 200) throw unauthorized();
+    const [tenant] = await sql`SELECT id FROM tenants WHERE api_key_hash = ${hashApiKey(key)}`;
+    if (!tenant) throw unauthorized();
+    c.set('tenantId', tenant.id);
+    await next();
+  };
+}
+
+export function adminAuth(adminToken: string): MiddlewareHandler {
+  return async (c, next) => {
+    const key = bearer(c.req.header('authorization'));
+    const a = Buffer.from(hashApiKey(key ?? ''));
+    const b = Buffer.from(hashApiKey(adminToken));
+    if (!key || !timingSafeEqual(a, b)) throw unauthorized();
+    await next();
+  };
+}

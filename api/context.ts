@@ -1,0 +1,57 @@
+import { OpenAPIHono, createRoute, type RouteConfig, type z } from '@hono/zod-openapi';
+import type { Client } from '@temporalio/client';
+import type { Sql } from '../db/client.js';
+import { Problem } from './schemas.js';
+import { invalid, problemResponse } from './problem.js';
+
+export interface AppDeps {
+  sql: Sql;
+  temporal: { client: Client; taskQueue: string };
+  adminToken: string;
+  log?: (msg: string) => void;
+}
+
+export type AppEnv = { Variables: { tenantId: string } };
+
+/** Validation failures of any part of a request become one 422 problem listing each field. */
+export function newRouter() {
+  return new OpenAPIHono<AppEnv>({
+    defaultHook: (result, c) => {
+      if (!result.success) {
+        const issues = (result.error as z.ZodError).issues;
+        return problemResponse(
+          c,
+          invalid(issues.map((i) => ({ path: i.path.join('.') || '(body)', message: i.message }))),
+        );
+      }
+    },
+  });
+}
+
+const problemContent = { 'application/problem+json': { schema: Problem } };
+
+/** A route with the error responses every route can give. */
+export function route<R extends Omit<RouteConfig, 'responses'> & { responses: RouteConfig['responses'] }>(config: R) {
+  return createRoute({
+    ...config,
+    security: config.security ?? [{ bearer: [] }],
+    responses: {
+      ...config.responses,
+      400: { description: 'Malformed request', content: problemContent },
+      401: { description: 'Missing or wrong API key', content: problemContent },
+      404: { description: 'Not found (also for another tenant’s resource)', content: problemContent },
+      409: { description: 'Conflict with the current state', content: problemContent },
+      413: { description: 'Body too large', content: problemContent },
+      422: { description: 'Validation failed', content: problemContent },
+    },
+  });
+}
+
+export const json = <T extends z.ZodType>(schema: T, description = 'OK') => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+
+export const body = <T extends z.ZodType>(schema: T) => ({
+  body: { content: { 'application/json': { schema } }, required: true },
+});

@@ -1,0 +1,58 @@
+import { createHash } from 'node:crypto';
+import type { MiddlewareHandler } from 'hono';
+import type { Sql } from '../db/client.js';
+import { ProblemError } from './problem.js';
+import type { AppEnv } from './context.js';
+
+/**
+ * `Idempotency-Key` on POST: the same key with the same body answers with the first response
+ * and does nothing twice. The key is claimed before the handler runs, so two concurrent
+ * requests with one key cannot both act.
+ */
+export function idempotency(sql: Sql): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const key = c.req.header('idempotency-key');
+    if (c.req.method !== 'POST' || !key) return next();
+    if (key.length > 200) throw new ProblemError(422, 'validation_failed', 'Validation failed', 'Idempotency-Key is too long (at most 200 characters).');
+    const tenantId = c.get('tenantId');
+    const raw = await c.req.raw.clone().text();
+    const hash = createHash('sha256').update(`${c.req.method} ${c.req.path}\n${raw}`).digest('hex');
+    const [claimed] = await sql`
+      INSERT INTO idempotency_keys (tenant_id, key, request_hash) VALUES (${tenantId}, ${key}, ${hash})
+      ON CONFLICT DO NOTHING RETURNING key`;
+    if (!claimed) {
+      const [prior] = await sql`SELECT request_hash, status_code, response FROM idempotency_keys WHERE tenant_id = ${tenantId} AND key = ${key}`;
+      if (prior.request_hash !== hash) {
+        throw new ProblemError(422, 'idempotency_key_reused', 'Idempotency key reused', 'This Idempotency-Key was already used with a different request.');
+      }
+      if (prior.status_code == null) {
+        throw new ProblemError(409, 'idempotency_in_progress', 'Request in progress', 'A request with this Idempotency-Key is still being processed; retry shortly.');
+      }
+      return new Response(JSON.stringify(prior.response.body), {
+        status: prior.status_code,
+        headers: { 'content-type': prior.response.contentType, 'idempotent-replayed': 'true' },
+      });
+    }
+    try {
+      await next();
+    } catch (err) {
+      await sql`DELETE FROM idempotency_keys WHERE tenant_id = ${tenantId} AND key = ${key}`;
+      throw err;
+    }
+    const res = c.res;
+    if (res.status >= 500) {
+      await sql`DELETE FROM idempotency_keys WHERE tenant_id = ${tenantId} AND key = ${key}`;
+      return;
+    }
+    const text = await res.clone().text();
+    let stored: unknown = text;
+    try {
+      stored = JSON.parse(text);
+    } catch {
+      // non-JSON bodies are stored as text
+    }
+    await sql`UPDATE idempotency_keys SET status_code = ${res.status},
+              response = ${sql.json({ body: stored, contentType: res.headers.get('content-type') ?? 'application/json' } as never)}
+              WHERE tenant_id = ${tenantId} AND key = ${key}`;
+  };
+}

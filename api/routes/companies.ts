@@ -1,0 +1,117 @@
+import { ulid } from 'ulid';
+import { z } from '@hono/zod-openapi';
+import { newRouter, route, json, body, type AppDeps } from '../context.js';
+import { companyFromRow, settingsFromRow, templateFromRow } from '../../db/rows.js';
+import { Company, CompanyCreate, ParamsId, Settings, SettingsUpdate, Template, TemplateCreate } from '../schemas.js';
+import { invalid, notFound, type FieldError } from '../problem.js';
+
+export function companyRoutes(deps: AppDeps) {
+  const { sql } = deps;
+  const app = newRouter();
+
+  async function loadCompany(tenantId: string, id: string) {
+    const [row] = await sql`SELECT * FROM companies WHERE id = ${id} AND tenant_id = ${tenantId}`;
+    if (!row) throw notFound('The company');
+    return row;
+  }
+
+  app.openapi(
+    route({
+      method: 'post', path: '/v1/companies', tags: ['companies'], summary: 'Create a company (facility)',
+      request: body(CompanyCreate),
+      responses: { 201: json(Company, 'Created') },
+    }),
+    async (c) => {
+      const b = c.req.valid('json');
+      const tenantId = c.get('tenantId');
+      const id = `cmp_${ulid()}`;
+      const logo = b.logo ? Buffer.from(b.logo.data, 'base64') : null;
+      const [row] = await sql`
+        INSERT INTO companies (id, tenant_id, name, org_number, vat_number, address, email, phone, bankgiro,
+                               autogiro_customer_number, peppol_id, logo, logo_content_type)
+        VALUES (${id}, ${tenantId}, ${b.name}, ${b.orgNumber}, ${b.vatNumber ?? null}, ${sql.json(b.address)},
+                ${b.email ?? null}, ${b.phone ?? null}, ${b.bankgiro ?? null}, ${b.autogiroCustomerNumber ?? null},
+                ${b.peppolId ?? null}, ${logo}, ${b.logo?.contentType ?? null})
+        RETURNING *`;
+      return c.json(companyFromRow(row), 201);
+    },
+  );
+
+  app.openapi(
+    route({
+      method: 'get', path: '/v1/companies/{id}', tags: ['companies'], summary: 'Get a company',
+      request: { params: ParamsId }, responses: { 200: json(Company) },
+    }),
+    async (c) => c.json(companyFromRow(await loadCompany(c.get('tenantId'), c.req.valid('param').id)), 200),
+  );
+
+  app.openapi(
+    route({
+      method: 'get', path: '/v1/companies/{id}/distribution-settings', tags: ['companies'], summary: 'Distribution settings',
+      request: { params: ParamsId }, responses: { 200: json(Settings) },
+    }),
+    async (c) => c.json(settingsFromRow(await loadCompany(c.get('tenantId'), c.req.valid('param').id)), 200),
+  );
+
+  app.openapi(
+    route({
+      method: 'put', path: '/v1/companies/{id}/distribution-settings', tags: ['companies'],
+      summary: 'Replace distribution settings',
+      request: { params: ParamsId, ...body(SettingsUpdate) }, responses: { 200: json(Settings) },
+    }),
+    async (c) => {
+      const tenantId = c.get('tenantId');
+      const { id } = c.req.valid('param');
+      const s = c.req.valid('json');
+      await loadCompany(tenantId, id);
+      const active = [...new Set(s.activeMethods)];
+      const errors: FieldError[] = [];
+      if (s.defaultMethod && !active.includes(s.defaultMethod)) errors.push({ path: 'defaultMethod', message: 'must be one of the active methods' });
+      if (!s.defaultMethod && active.length > 0) errors.push({ path: 'defaultMethod', message: 'is required when any method is active' });
+      if (s.fallbackMethod && !active.includes(s.fallbackMethod)) errors.push({ path: 'fallbackMethod', message: 'must be one of the active methods' });
+      if (s.fallbackMethod && s.fallbackMethod === s.defaultMethod) errors.push({ path: 'fallbackMethod', message: 'must differ from the default method' });
+      if (errors.length) throw invalid(errors);
+      const [row] = await sql`
+        UPDATE companies SET active_methods = ${active}::text[], default_method = ${s.defaultMethod},
+          fallback_method = ${s.fallbackMethod}, reminder_distribution = ${s.reminderDistribution},
+          undo_window_seconds = ${s.undoWindowSeconds}, link_invoice_to_organization = ${s.linkInvoiceToOrganization}
+        WHERE id = ${id} AND tenant_id = ${tenantId} RETURNING *`;
+      return c.json(settingsFromRow(row), 200);
+    },
+  );
+
+  app.openapi(
+    route({
+      method: 'post', path: '/v1/companies/{id}/templates', tags: ['companies'], summary: 'Create an invoice template',
+      request: { params: ParamsId, ...body(TemplateCreate) }, responses: { 201: json(Template, 'Created') },
+    }),
+    async (c) => {
+      const tenantId = c.get('tenantId');
+      const { id } = c.req.valid('param');
+      const t = c.req.valid('json');
+      await loadCompany(tenantId, id);
+      const [row] = await sql`
+        INSERT INTO templates (id, tenant_id, company_id, name, language, header_text, footer_text, accent_color)
+        VALUES (${'tpl_' + ulid()}, ${tenantId}, ${id}, ${t.name}, ${t.language}, ${t.headerText ?? null},
+                ${t.footerText ?? null}, ${t.accentColor ?? null})
+        RETURNING *`;
+      return c.json(templateFromRow(row), 201);
+    },
+  );
+
+  app.openapi(
+    route({
+      method: 'get', path: '/v1/companies/{id}/templates', tags: ['companies'], summary: 'List templates',
+      request: { params: ParamsId }, responses: { 200: json(z.object({ items: z.array(Template) })) },
+    }),
+    async (c) => {
+      const tenantId = c.get('tenantId');
+      const { id } = c.req.valid('param');
+      await loadCompany(tenantId, id);
+      const rows = await sql`SELECT * FROM templates WHERE company_id = ${id} AND tenant_id = ${tenantId} ORDER BY created_at, id`;
+      return c.json({ items: rows.map(templateFromRow) }, 200);
+    },
+  );
+
+  return app;
+}

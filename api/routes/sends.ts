@@ -1,0 +1,91 @@
+import { z } from '@hono/zod-openapi';
+import { newRouter, route, json, body, type AppDeps } from '../context.js';
+import { invoiceFromRow } from '../../db/rows.js';
+import { appendHistory } from '../../db/history.js';
+import { requestSends } from '../../services/request-sends.js';
+import { creditInvoice } from '../../services/credit-invoice.js';
+import { CreditRequest, Invoice, ParamsId, SendRequest, SendResult } from '../schemas.js';
+import { conflict, invalid, notFound } from '../problem.js';
+import type { SendKind } from '../../domain/methods.js';
+
+const SendResponse = z.object({ results: z.array(SendResult) });
+
+export function sendRoutes(deps: AppDeps) {
+  const { sql } = deps;
+  const app = newRouter();
+  const serviceDeps = { sql, client: deps.temporal.client, taskQueue: deps.temporal.taskQueue, log: deps.log };
+
+  async function send(tenantId: string, req: z.infer<typeof SendRequest>, kind: SendKind) {
+    if (req.templateId) {
+      const [t] = await sql`SELECT 1 FROM templates WHERE id = ${req.templateId} AND tenant_id = ${tenantId}`;
+      if (!t) throw invalid([{ path: 'templateId', message: 'no such template' }]);
+    }
+    return requestSends(serviceDeps, tenantId, { invoiceIds: req.invoiceIds, templateId: req.templateId ?? null, kind });
+  }
+
+  app.openapi(
+    route({
+      method: 'post', path: '/v1/invoices/send', tags: ['sending'],
+      summary: 'Send invoices: each is accepted (pending send, with its workflow) or refused with a reason',
+      request: body(SendRequest), responses: { 202: json(SendResponse, 'Accepted or refused one by one, in request order') },
+    }),
+    async (c) => c.json({ results: await send(c.get('tenantId'), c.req.valid('json'), 'invoice') }, 202),
+  );
+
+  app.openapi(
+    route({
+      method: 'post', path: '/v1/invoices/send-reminders', tags: ['sending'],
+      summary: 'Send payment reminders for overdue invoices',
+      request: body(SendRequest), responses: { 202: json(SendResponse, 'Accepted or refused one by one, in request order') },
+    }),
+    async (c) => c.json({ results: await send(c.get('tenantId'), c.req.valid('json'), 'reminder') }, 202),
+  );
+
+  app.openapi(
+    route({
+      method: 'post', path: '/v1/invoices/{id}/credit', tags: ['sending'],
+      summary: 'Credit an invoice; within the undo window this undoes its send',
+      request: { params: ParamsId, ...body(CreditRequest) },
+      responses: { 200: json(z.object({ invoice: Invoice, undone: z.boolean() })) },
+    }),
+    async (c) => {
+      const tenantId = c.get('tenantId');
+      const { id } = c.req.valid('param');
+      const outcome = await creditInvoice(serviceDeps, tenantId, id, c.req.valid('json').reason ?? null);
+      if (outcome.kind === 'not_found') throw notFound('The invoice');
+      if (outcome.kind === 'conflict') throw conflict('invalid_status', `The invoice is already ${outcome.status}.`);
+      const [row] = await sql`SELECT * FROM invoices WHERE id = ${id} AND tenant_id = ${tenantId}`;
+      return c.json({ invoice: invoiceFromRow(row), undone: outcome.undone }, 200);
+    },
+  );
+
+  app.openapi(
+    route({
+      method: 'post', path: '/v1/invoices/{id}/mark-paid', tags: ['sending'], summary: 'Mark an invoice paid',
+      request: { params: ParamsId, ...body(z.strictObject({ paidAt: z.iso.date().optional() })) },
+      responses: { 200: json(Invoice) },
+    }),
+    async (c) => {
+      const tenantId = c.get('tenantId');
+      const { id } = c.req.valid('param');
+      const { paidAt } = c.req.valid('json');
+      const row = await sql.begin(async (tx) => {
+        const [before] = await tx`SELECT status FROM invoices WHERE id = ${id} AND tenant_id = ${tenantId} FOR UPDATE`;
+        if (!before) throw notFound('The invoice');
+        if (before.status === 'paid' || before.status === 'credited') throw conflict('invalid_status', `The invoice is already ${before.status}.`);
+        // A send in flight stays owned by its workflow, which sees the payment before delivering and stops.
+        const [updated] = await tx`
+          UPDATE invoices SET status = 'paid',
+            pending_workflow_id = NULL, pending_kind = NULL, pending_template_id = NULL, pending_request_id = NULL,
+            pending_since = NULL, pending_undo_until = NULL,
+            previous_status = NULL, previous_reminder_count = NULL, previous_reminder_date = NULL, updated_at = now()
+          WHERE id = ${id} AND tenant_id = ${tenantId} RETURNING *`;
+        await appendHistory(tx, { tenantId, invoiceId: id, type: 'paid', message: `Invoice marked as paid${paidAt ? ` on ${paidAt}` : ''}.` });
+        return updated;
+      });
+      return c.json(invoiceFromRow(row), 200);
+    },
+  );
+
+  return app;
+}

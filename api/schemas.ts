@@ -1,0 +1,255 @@
+import { z } from '@hono/zod-openapi';
+import { METHODS, INVOICE_STATUSES } from '../domain/methods.js';
+import { isDeliverableEmail } from '../domain/email-address.js';
+import { isValidOcr } from '../domain/ocr.js';
+
+// Request bodies are strict: an unknown field is a 422, not silently ignored.
+
+export const MethodSchema = z.enum(METHODS).openapi('Method');
+export const StatusSchema = z.enum(INVOICE_STATUSES).openapi('InvoiceStatus');
+
+const text = (max = 200) => z.string().trim().min(1).max(max).refine((s) => !/[\r\n]/.test(s), 'must be a single line');
+export const EmailSchema = z.string().trim().max(254).refine(isDeliverableEmail, 'must be a valid e-mail address');
+const date = z.iso.date();
+
+export const AddressSchema = z
+  .strictObject({
+    street: text(200),
+    postalCode: text(20),
+    city: text(100),
+    country: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166 alpha-2 code').default('SE'),
+  })
+  .openapi('Address');
+
+export const ParamsId = z.object({ id: z.string().min(1).max(100).openapi({ param: { name: 'id', in: 'path' } }) });
+
+export const TenantCreate = z.strictObject({ name: text(200) });
+export const Tenant = z.object({ id: z.string(), name: z.string(), apiKey: z.string() }).openapi('Tenant');
+
+const orgNumber = z.string().trim().regex(/^\d{6}-?\d{4}$/, 'must be a Swedish organisation number (NNNNNN-NNNN)');
+const bankgiro = z.string().trim().regex(/^\d{3,4}-?\d{4}$/, 'must be a bankgiro number (NNN-NNNN or NNNN-NNNN)');
+const peppolId = z.string().trim().regex(/^\d{4}:[A-Za-z0-9.\-_]{1,50}$/, 'must be a PEPPOL participant id such as 0007:5567321707');
+
+export const CompanyCreate = z.strictObject({
+  name: text(200),
+  orgNumber,
+  vatNumber: z.string().trim().regex(/^SE\d{12}$/, 'must be a Swedish VAT number (SE + 12 digits)').optional(),
+  address: AddressSchema,
+  email: EmailSchema.optional(),
+  phone: text(40).optional(),
+  bankgiro: bankgiro.optional(),
+  logo: z
+    .strictObject({
+      contentType: z.enum(['image/png', 'image/jpeg']),
+      data: z.base64().max(2_000_000),
+    })
+    .optional(),
+  autogiroCustomerNumber: z.string().regex(/^\d{1,6}$/, 'must be up to 6 digits').optional(),
+  peppolId: peppolId.optional(),
+});
+
+export const Company = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    orgNumber: z.string(),
+    vatNumber: z.string().nullable(),
+    address: AddressSchema,
+    email: z.string().nullable(),
+    phone: z.string().nullable(),
+    bankgiro: z.string().nullable(),
+    autogiroCustomerNumber: z.string().nullable(),
+    peppolId: z.string().nullable(),
+    hasLogo: z.boolean(),
+  })
+  .openapi('Company');
+
+export const SettingsUpdate = z.strictObject({
+  activeMethods: z.array(MethodSchema).max(5),
+  defaultMethod: MethodSchema.nullable(),
+  fallbackMethod: MethodSchema.nullable(),
+  reminderDistribution: z.boolean(),
+  undoWindowSeconds: z.number().int().min(0).max(86400).default(300),
+  linkInvoiceToOrganization: z.boolean(),
+});
+export const Settings = z
+  .object({
+    activeMethods: z.array(MethodSchema),
+    defaultMethod: MethodSchema.nullable(),
+    fallbackMethod: MethodSchema.nullable(),
+    reminderDistribution: z.boolean(),
+    undoWindowSeconds: z.number().int(),
+    linkInvoiceToOrganization: z.boolean(),
+    canSend: z.boolean(),
+    canSendReminders: z.boolean(),
+  })
+  .openapi('Settings');
+
+export const TemplateCreate = z.strictObject({
+  name: text(100),
+  language: z.enum(['sv', 'en']),
+  headerText: z.string().max(2000).optional(),
+  footerText: z.string().max(2000).optional(),
+  accentColor: z.string().regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour such as #1f3a5f').optional(),
+});
+export const Template = z
+  .object({
+    id: z.string(),
+    companyId: z.string(),
+    name: z.string(),
+    language: z.enum(['sv', 'en']),
+    headerText: z.string().nullable(),
+    footerText: z.string().nullable(),
+    accentColor: z.string().nullable(),
+  })
+  .openapi('Template');
+
+export const PersonCreate = z.strictObject({
+  name: text(200),
+  email: EmailSchema.nullish(),
+  invoiceEmail: EmailSchema.nullish(),
+  address: AddressSchema.nullish(),
+  distributionMethod: MethodSchema.nullish(),
+  organizationId: z.string().max(100).nullish(),
+});
+export const PersonPatch = PersonCreate.partial();
+export const Person = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    email: z.string().nullable(),
+    invoiceEmail: z.string().nullable(),
+    address: AddressSchema.nullable(),
+    distributionMethod: MethodSchema.nullable(),
+    organizationId: z.string().nullable(),
+  })
+  .openapi('Person');
+
+export const ReferenceCreate = z.strictObject({ name: text(200), email: EmailSchema.nullish(), address: AddressSchema.nullish() });
+export const Reference = z
+  .object({ id: z.string(), name: z.string(), email: z.string().nullable(), address: AddressSchema.nullable() })
+  .openapi('InvoiceReference');
+
+export const OrganizationCreate = z.strictObject({
+  name: text(200),
+  orgNumber: orgNumber.nullish(),
+  email: EmailSchema.nullish(),
+  invoiceEmail: EmailSchema.nullish(),
+  address: AddressSchema.nullish(),
+  distributionMethod: MethodSchema.nullish(),
+  peppolId: peppolId.nullish(),
+});
+export const OrganizationPatch = OrganizationCreate.partial();
+export const Organization = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    orgNumber: z.string().nullable(),
+    email: z.string().nullable(),
+    invoiceEmail: z.string().nullable(),
+    address: AddressSchema.nullable(),
+    distributionMethod: MethodSchema.nullable(),
+    peppolId: z.string().nullable(),
+    invoiceReferences: z.array(Reference),
+  })
+  .openapi('Organization');
+
+export const Line = z
+  .strictObject({
+    description: text(500),
+    quantity: z.number().positive().max(1_000_000),
+    unitAmount: z.number().int().min(-1_000_000_000).max(1_000_000_000),
+    vatRate: z.union([z.literal(25), z.literal(12), z.literal(6), z.literal(0)]),
+  })
+  .openapi('InvoiceLine');
+
+export const InvoiceCreate = z
+  .strictObject({
+    companyId: z.string().min(1).max(100),
+    number: z.string().trim().regex(/^[A-Za-z0-9\-_/]{1,40}$/, 'must be 1-40 letters, digits, - _ or /'),
+    personId: z.string().min(1).max(100),
+    organizationId: z.string().max(100).nullish(),
+    invoiceReferenceId: z.string().max(100).nullish(),
+    issueDate: date,
+    dueDate: date,
+    currency: z.literal('SEK').default('SEK'),
+    ocr: z.string().refine(isValidOcr, 'must be 2-25 digits ending in a valid check digit').optional(),
+    lines: z.array(Line).min(1).max(500),
+  })
+  .refine((v) => v.dueDate >= v.issueDate, { path: ['dueDate'], message: 'must not be before issueDate' });
+
+export const InvoicePatch = z.strictObject({ email: z.union([z.literal(''), EmailSchema]) });
+
+export const Invoice = z
+  .object({
+    id: z.string(),
+    companyId: z.string(),
+    number: z.string(),
+    status: StatusSchema,
+    personId: z.string(),
+    organizationId: z.string().nullable(),
+    invoiceReferenceId: z.string().nullable(),
+    issueDate: z.string(),
+    dueDate: z.string(),
+    currency: z.string(),
+    ocr: z.string(),
+    email: z.string().nullable(),
+    lines: z.array(z.object({ description: z.string(), quantity: z.number(), unitAmount: z.number().int(), vatRate: z.number() })),
+    netAmount: z.number().int(),
+    vatAmount: z.number().int(),
+    totalAmount: z.number().int(),
+    reminderCount: z.number().int(),
+    reminderDate: z.string().nullable(),
+    centralPrintCount: z.number().int(),
+    lastDelivery: z.object({ method: MethodSchema, recipient: z.string(), at: z.string() }).nullable(),
+    pendingWorkflowId: z.string().nullable(),
+  })
+  .openapi('Invoice');
+
+export const InvoiceList = z.object({ items: z.array(Invoice), nextCursor: z.string().nullable() });
+export const InvoiceListQuery = z.object({
+  companyId: z.string().max(100).optional(),
+  status: StatusSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().max(200).optional(),
+});
+
+export const HistoryEntry = z
+  .object({
+    at: z.string(),
+    type: z.string(),
+    message: z.string(),
+    method: MethodSchema.optional(),
+    recipient: z.string().optional(),
+    workflowId: z.string().optional(),
+    error: z.string().optional(),
+  })
+  .openapi('HistoryEntry');
+
+export const DocumentInfo = z
+  .object({ id: z.string(), kind: z.enum(['invoice_pdf', 'reminder_pdf', 'ubl']), createdAt: z.string(), contentType: z.string() })
+  .openapi('Document');
+
+export const SendRequest = z.strictObject({
+  invoiceIds: z.array(z.string().min(1).max(100)).min(1).max(10_000),
+  templateId: z.string().max(100).nullish(),
+});
+export const SendResult = z
+  .union([
+    z.object({ invoiceId: z.string(), accepted: z.literal(true), workflowId: z.string() }),
+    z.object({ invoiceId: z.string(), accepted: z.literal(false), error: z.object({ code: z.string(), message: z.string() }) }),
+  ])
+  .openapi('SendResult');
+
+export const CreditRequest = z.strictObject({ reason: z.string().max(500).optional() });
+
+export const Problem = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    code: z.string(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
+  .openapi('Problem');

@@ -1,0 +1,27 @@
+import path from 'node:path';
+
+/** Everything configurable comes from the environment (API.md "Configuration"); secrets never from files in the repo. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
+  const dataDir = path.resolve(env.DATA_DIR ?? './data');
+  return {
+    dataDir,
+    databaseUrl: env.DATABASE_URL || null,
+    embeddedPostgresPort: Number(env.EMBEDDED_POSTGRES_PORT ?? 54329),
+    temporalAddress: env.TEMPORAL_ADDRESS || null,
+    temporalNamespace: env.TEMPORAL_NAMESPACE || 'default',
+    temporalPort: Number(env.TEMPORAL_PORT ?? 7233),
+    temporalUiPort: Number(env.TEMPORAL_UI_PORT ?? 8233),
+    taskQueue: env.TEMPORAL_TASK_QUEUE || 'invoice-distribution',
+    smtpUrl: env.SMTP_URL || null,
+    mailFrom: env.MAIL_FROM || 'invoices@invoice-distribution.local',
+    printProviderUrl: env.PRINT_PROVIDER_URL || null,
+    printProviderToken: env.PRINT_PROVIDER_TOKEN || null,
+    pageroApiUrl: env.PAGERO_API_URL || null,
+    pageroApiToken: env.PAGERO_API_TOKEN || null,
+    autogiroOutboxDir: path.resolve(env.AUTOGIRO_OUTBOX_DIR ?? path.join(dataDir, 'outbox', 'autogiro')),
+    outboxDir: path.join(dataDir, 'outbox'),
+    port: Number(env.PORT ?? 3000),
+    adminToken: env.ADMIN_TOKEN || null,
+  };
+}
+export type Config = ReturnType<typeof loadConfig>;

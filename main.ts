@@ -1,0 +1,100 @@
+// Runs the whole service on embedded defaults: PostgreSQL, a Temporal dev server with its Web UI,
+// the worker and the API, plus demo data. Each part switches to an external one when its
+// environment variable is set (README).
+import { mkdir } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { serve } from '@hono/node-server';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { loadConfig } from './config.js';
+import { connect } from './db/client.js';
+import { migrate } from './db/migrate.js';
+import { startEmbeddedPostgres } from './platform/embedded-db.js';
+import { ensureTemporalCli } from './platform/temporal-cli.js';
+import { startTemporalDevServer } from './platform/temporal-dev-server.js';
+import { createApp } from './api/app.js';
+import { createWorker } from './worker/create-worker.js';
+import { createEmailChannel } from './channels/email.js';
+import { startReconcileLoop } from './services/reconcile-pending.js';
+import { ensureDemoData } from './services/demo-data.js';
+
+const log = (msg: string) => console.log(`[invoice-distribution] ${msg}`);
+const config = loadConfig();
+await mkdir(config.dataDir, { recursive: true });
+const stops: (() => Promise<unknown>)[] = [];
+
+let databaseUrl = config.databaseUrl;
+if (!databaseUrl) {
+  log(`starting embedded PostgreSQL on 127.0.0.1:${config.embeddedPostgresPort} (data in ${config.dataDir}/postgres)`);
+  const db = await startEmbeddedPostgres(config.dataDir, config.embeddedPostgresPort);
+  databaseUrl = db.url;
+  stops.unshift(() => db.stop());
+}
+
+let temporalAddress = config.temporalAddress;
+let uiUrl = 'your Temporal cluster UI';
+if (!temporalAddress) {
+  const cli = await ensureTemporalCli(log);
+  const started = Date.now();
+  const dev = await startTemporalDevServer({
+    cli,
+    dataDir: config.dataDir,
+    port: config.temporalPort,
+    uiPort: config.temporalUiPort,
+    namespace: config.temporalNamespace,
+  });
+  log(`Temporal dev server up in ${Date.now() - started} ms at ${dev.address}`);
+  temporalAddress = dev.address;
+  uiUrl = dev.uiUrl;
+  stops.unshift(() => dev.stop());
+}
+
+const sql = connect(databaseUrl);
+stops.unshift(() => sql.end());
+const applied = await migrate(sql);
+if (applied.length) log(`applied migrations: ${applied.join(', ')}`);
+const demo = await ensureDemoData(sql, config.dataDir);
+
+const client = new Client({ connection: await Connection.connect({ address: temporalAddress }), namespace: config.temporalNamespace });
+const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
+const worker = await createWorker({
+  connection: nativeConnection,
+  namespace: config.temporalNamespace,
+  taskQueue: config.taskQueue,
+  deps: {
+    sql,
+    email: createEmailChannel({ smtpUrl: config.smtpUrl, outboxDir: path.join(config.outboxDir, 'email') }),
+    mailFrom: config.mailFrom,
+  },
+});
+const workerDone = worker.run();
+const stopReconciler = startReconcileLoop({ sql, client, taskQueue: config.taskQueue, log });
+
+const adminToken = config.adminToken ?? randomBytes(24).toString('base64url');
+const app = createApp({ sql, temporal: { client, taskQueue: config.taskQueue }, adminToken, log });
+const server = serve({ fetch: app.fetch, port: config.port, hostname: '0.0.0.0' });
+
+log(`API            http://localhost:${config.port}   (docs: http://localhost:${config.port}/docs)`);
+log(`Temporal UI    ${uiUrl}`);
+if (!config.adminToken) log(`ADMIN_TOKEN    ${adminToken}   (generated for this run)`);
+log(`demo API key   ${demo.apiKey}`);
+log(`demo company   ${demo.companyId}`);
+log(`try:  curl -H "Authorization: Bearer ${demo.apiKey}" "http://localhost:${config.port}/v1/invoices?companyId=${demo.companyId}"`);
+if (!config.smtpUrl) log(`e-mails are written to ${path.join(config.outboxDir, 'email')}`);
+
+let stopping = false;
+async function shutdown() {
+  if (stopping) return;
+  stopping = true;
+  log('shutting down…');
+  stopReconciler();
+  server.close();
+  worker.shutdown();
+  await workerDone.catch(() => {});
+  await nativeConnection.close();
+  for (const stop of stops) await stop().catch(() => {});
+  process.exit(0);
+}
+process.on('SIGINT', shutdown);
+process.on('SIGTERM', shutdown);

@@ -1,0 +1,88 @@
+import pMap from 'p-map';
+import type { Sql } from '../db/client.js';
+import { restoreAfterFailure } from '../activities/record-outcome.js';
+import type { SendInput } from '../workflows/definitions.js';
+import { startSendWorkflow, type TemporalDeps } from './start-send-workflow.js';
+
+export interface ReconcileResult {
+  started: number;
+  running: number;
+  restored: number;
+}
+
+/**
+ * Makes sure every `pending_send` invoice is owned by a live workflow. A pending invoice whose
+ * workflow was never started (the process died right after the request committed) gets it
+ * started now; one whose workflow ended without finishing (e.g. terminated by an operator) is
+ * restored to its previous state with the reason in its history.
+ */
+export async function reconcilePending(
+  deps: TemporalDeps & { sql: Sql },
+  opts: { olderThanSeconds: number },
+): Promise<ReconcileResult> {
+  const rows = await deps.sql`
+    SELECT id, tenant_id, number, company_id, pending_workflow_id, pending_kind, pending_template_id,
+           pending_request_id, pending_undo_until
+    FROM invoices
+    WHERE status = 'pending_send' AND pending_since < now() - make_interval(secs => ${opts.olderThanSeconds})
+    ORDER BY pending_since
+    LIMIT 5000`;
+  const result: ReconcileResult = { started: 0, running: 0, restored: 0 };
+  await pMap(
+    rows,
+    async (r) => {
+      const input: SendInput = {
+        tenantId: r.tenant_id,
+        invoiceId: r.id,
+        workflowId: r.pending_workflow_id,
+        kind: r.pending_kind,
+        templateId: r.pending_template_id,
+        requestId: r.pending_request_id,
+        invoiceNumber: r.number,
+        companyId: r.company_id,
+        undoUntil: new Date(r.pending_undo_until).toISOString(),
+      };
+      if ((await startSendWorkflow(deps, input)) === 'started') {
+        result.started++;
+        return;
+      }
+      const description = await deps.client.workflow.getHandle(input.workflowId).describe();
+      if (description.status.name === 'RUNNING') {
+        result.running++;
+        return;
+      }
+      const restored = await restoreAfterFailure(deps.sql, {
+        ref: input,
+        code: 'workflow_ended',
+        message: `the send was stopped before it finished (its workflow ended as ${description.status.name.toLowerCase()})`,
+        onlyIfPending: true,
+      });
+      if (restored) result.restored++;
+    },
+    { concurrency: 16 },
+  );
+  return result;
+}
+
+/** Runs the reconciler now and then every `intervalMs` until stopped. */
+export function startReconcileLoop(
+  deps: TemporalDeps & { sql: Sql; log?: (msg: string) => void },
+  intervalMs = 30_000,
+): () => void {
+  let timer: NodeJS.Timeout | null = null;
+  let stopped = false;
+  const tick = async () => {
+    try {
+      const r = await reconcilePending(deps, { olderThanSeconds: 10 });
+      if (r.started || r.restored) deps.log?.(`reconciler: started ${r.started}, restored ${r.restored}`);
+    } catch (err) {
+      deps.log?.(`reconciler: ${(err as Error).message}`);
+    }
+    if (!stopped) timer = setTimeout(tick, intervalMs);
+  };
+  void tick();
+  return () => {
+    stopped = true;
+    if (timer) clearTimeout(timer);
+  };
+}

@@ -1,0 +1,148 @@
+import pMap from 'p-map';
+import { ulid } from 'ulid';
+import type { Sql } from '../db/client.js';
+import { REMINDER_METHODS, type Method, type SendKind } from '../domain/methods.js';
+import { stockholmToday } from '../domain/dates.js';
+import type { SendInput } from '../workflows/definitions.js';
+import { startSendWorkflow, type TemporalDeps } from './start-send-workflow.js';
+
+export type SendResult =
+  | { invoiceId: string; accepted: true; workflowId: string }
+  | { invoiceId: string; accepted: false; error: { code: string; message: string } };
+
+export interface SendServiceDeps extends TemporalDeps {
+  sql: Sql;
+  log?: (msg: string) => void;
+}
+
+const START_CONCURRENCY = 64;
+
+function refusal(invoiceId: string, code: string, message: string): SendResult {
+  return { invoiceId, accepted: false, error: { code, message } };
+}
+
+function minutes(seconds: number): string {
+  if (seconds === 0) return 'no undo window';
+  if (seconds % 60 === 0) return `an undo window of ${seconds / 60} min`;
+  return `an undo window of ${seconds} s`;
+}
+
+/**
+ * Accepts or refuses each invoice of a send request. Accepted invoices become `pending_send`
+ * in one transaction that also records which workflow owns each of them; the workflows are
+ * started after commit, in parallel. If the process dies in between, the pending-send
+ * reconciler starts the recorded workflows, so no invoice is left pending without an owner.
+ */
+export async function requestSends(
+  deps: SendServiceDeps,
+  tenantId: string,
+  request: { invoiceIds: string[]; templateId: string | null; kind: SendKind },
+): Promise<SendResult[]> {
+  const { kind } = request;
+  const requestId = `req_${ulid()}`;
+  const today = stockholmToday();
+  const decided = new Map<string, SendResult>();
+  const starts: SendInput[] = [];
+
+  await deps.sql.begin(async (tx) => {
+    const rows = await tx`
+      SELECT i.id, i.number, i.status, i.company_id, i.due_date,
+             c.active_methods, c.reminder_distribution, c.undo_window_seconds
+      FROM invoices i JOIN companies c ON c.id = i.company_id AND c.tenant_id = i.tenant_id
+      WHERE i.tenant_id = ${tenantId} AND i.id = ANY(${request.invoiceIds}::text[])
+      ORDER BY i.id
+      FOR UPDATE OF i`;
+    const byId = new Map(rows.map((r) => [r.id as string, r]));
+    const accepted: { id: string; wf: string; undoUntil: string; message: string }[] = [];
+    const now = Date.now();
+
+    for (const id of request.invoiceIds) {
+      if (decided.has(id)) continue;
+      const r = byId.get(id);
+      const active = (r?.active_methods ?? []) as Method[];
+      let result: SendResult | null = null;
+      if (!r) result = refusal(id, 'not_found', 'No invoice with this id.');
+      else if (r.status === 'pending_send') result = refusal(id, 'invalid_status', 'The invoice is already waiting to be sent.');
+      else if (r.status === 'credited' || r.status === 'paid') {
+        result = refusal(id, 'invalid_status', `The invoice is ${r.status} and cannot be ${kind === 'reminder' ? 'reminded' : 'sent'}.`);
+      } else if (kind === 'invoice' && active.length === 0) {
+        result = refusal(id, 'no_active_method', 'The company has no active distribution method.');
+      } else if (kind === 'reminder') {
+        if (r.status !== 'sent' && r.status !== 'reminder') {
+          result = refusal(id, 'invalid_status', 'Only sent invoices (or invoices already reminded) can get a reminder.');
+        } else if (!r.reminder_distribution) {
+          result = refusal(id, 'reminders_disabled', 'The company has not turned on distribution of invoice reminders.');
+        } else if (!active.some((m) => REMINDER_METHODS.includes(m))) {
+          result = refusal(id, 'no_active_method', 'The company has no active method that can carry reminders.');
+        } else if (r.due_date >= today) {
+          result = refusal(id, 'not_overdue', `The invoice is not overdue (due ${r.due_date}).`);
+        }
+      }
+      if (result) {
+        decided.set(id, result);
+        continue;
+      }
+      const wf = `${kind === 'reminder' ? 'remind' : 'send'}-${id}-${ulid()}`;
+      const undoUntil = new Date(now + r!.undo_window_seconds * 1000).toISOString();
+      decided.set(id, { invoiceId: id, accepted: true, workflowId: wf });
+      accepted.push({
+        id,
+        wf,
+        undoUntil,
+        message: `${kind === 'reminder' ? 'Reminder' : 'Send'} requested; waiting with ${minutes(r!.undo_window_seconds)} before delivery.`,
+      });
+      starts.push({
+        tenantId,
+        invoiceId: id,
+        workflowId: wf,
+        kind,
+        templateId: request.templateId,
+        requestId,
+        invoiceNumber: r!.number,
+        companyId: r!.company_id,
+        undoUntil,
+      });
+    }
+    if (accepted.length === 0) return;
+
+    const ids = accepted.map((a) => a.id);
+    const wfs = accepted.map((a) => a.wf);
+    const untils = accepted.map((a) => a.undoUntil);
+    await tx`
+      UPDATE invoices i SET
+        previous_status = i.status,
+        previous_reminder_count = i.reminder_count,
+        previous_reminder_date = i.reminder_date,
+        reminder_count = CASE WHEN ${kind} = 'reminder' THEN i.reminder_count + 1 ELSE i.reminder_count END,
+        reminder_date = CASE WHEN ${kind} = 'reminder' THEN ${today}::date ELSE i.reminder_date END,
+        status = 'pending_send',
+        pending_workflow_id = u.wf,
+        pending_kind = ${kind},
+        pending_template_id = ${request.templateId},
+        pending_request_id = ${requestId},
+        pending_since = now(),
+        pending_undo_until = u.until,
+        updated_at = now()
+      FROM unnest(${ids}::text[], ${wfs}::text[], ${untils}::timestamptz[]) AS u(id, wf, until)
+      WHERE i.id = u.id AND i.tenant_id = ${tenantId}`;
+    await tx`
+      INSERT INTO invoice_history (tenant_id, invoice_id, type, message, workflow_id)
+      SELECT ${tenantId}, u.id, ${kind === 'reminder' ? 'reminder_requested' : 'send_requested'}, u.message, u.wf
+      FROM unnest(${ids}::text[], ${accepted.map((a) => a.message)}::text[], ${wfs}::text[]) AS u(id, message, wf)`;
+  });
+
+  await pMap(
+    starts,
+    async (input) => {
+      try {
+        await startSendWorkflow(deps, input);
+      } catch (err) {
+        // Still owned: the invoice records its workflow id and the reconciler starts it.
+        deps.log?.(`could not start ${input.workflowId} now, the reconciler will: ${(err as Error).message}`);
+      }
+    },
+    { concurrency: START_CONCURRENCY },
+  );
+
+  return request.invoiceIds.map((id) => decided.get(id)!);
+}
