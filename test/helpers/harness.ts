@@ -1,0 +1,109 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { inject } from 'vitest';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import type { Sql } from '../../db/client.js';
+import { createApp } from '../../api/app.js';
+import { createEmailChannel } from '../../channels/email.js';
+import { createActivities, type ActivityDeps } from '../../activities/index.js';
+import { createTestDatabase } from './database.js';
+import { startSmtpServer } from './smtp.js';
+
+// Keep test output to warnings and errors from the SDK.
+try {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+} catch {
+  // already installed in this process
+}
+
+export const MAIL_FROM = 'invoices@test.invoice-distribution.local';
+
+/**
+ * Everything real a test file needs: its own database, a real SMTP server, the shared Temporal
+ * dev server with a task queue of its own, a worker, and the HTTP app.
+ */
+export async function createHarness() {
+  const db = await createTestDatabase();
+  const smtp = await startSmtpServer();
+  const address = inject('temporalAddress');
+  const taskQueue = `test-${randomBytes(6).toString('hex')}`;
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, namespace: 'default' });
+  const nativeConnection = await NativeConnection.connect({ address });
+  const outboxDir = await mkdtemp(path.join(os.tmpdir(), 'invoice-dist-outbox-'));
+  const adminToken = randomBytes(16).toString('hex');
+
+  const activityDeps: ActivityDeps = {
+    sql: db.sql,
+    email: createEmailChannel({ smtpUrl: smtp.url, outboxDir: path.join(outboxDir, 'email') }),
+    mailFrom: MAIL_FROM,
+  };
+
+  async function startWorker(): Promise<{ worker: Worker; done: Promise<void>; stop(): Promise<void> }> {
+    const worker = await Worker.create({
+      connection: nativeConnection,
+      namespace: 'default',
+      taskQueue,
+      workflowBundle: { codePath: inject('workflowBundlePath') },
+      activities: createActivities(activityDeps),
+    });
+    const done = worker.run();
+    return {
+      worker,
+      done,
+      async stop() {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await done;
+      },
+    };
+  }
+
+  const app = createApp({ sql: db.sql, temporal: { client, taskQueue }, adminToken });
+
+  async function request(method: string, urlPath: string, opts: { body?: unknown; rawBody?: string; key?: string; headers?: Record<string, string> } = {}) {
+    const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+    if (opts.key) headers.authorization = `Bearer ${opts.key}`;
+    let body: string | undefined;
+    if (opts.rawBody !== undefined) body = opts.rawBody;
+    else if (opts.body !== undefined) body = JSON.stringify(opts.body);
+    if (body !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
+    const res = await app.request(urlPath, { method, headers, body });
+    const text = await res.text();
+    let json: any = null;
+    try {
+      json = text ? JSON.parse(text) : null;
+    } catch {
+      json = null;
+    }
+    return { status: res.status, json, text, headers: res.headers };
+  }
+
+  async function createTenant(name = 'Tenant'): Promise<string> {
+    const res = await request('POST', '/admin/tenants', { body: { name }, headers: { authorization: `Bearer ${adminToken}` } });
+    if (res.status !== 201) throw new Error(`tenant: ${res.status} ${res.text}`);
+    return res.json.apiKey;
+  }
+
+  return {
+    sql: db.sql as Sql,
+    smtp,
+    client,
+    taskQueue,
+    outboxDir,
+    activityDeps,
+    adminToken,
+    request,
+    createTenant,
+    startWorker,
+    async close() {
+      await nativeConnection.close();
+      await connection.close();
+      await smtp.close();
+      await db.drop();
+    },
+  };
+}
+export type Harness = Awaited<ReturnType<typeof createHarness>>;
