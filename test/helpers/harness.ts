@@ -89,6 +89,8 @@ export async function createHarness() {
 
   return {
     sql: db.sql as Sql,
+    databaseUrl: db.url,
+    temporalAddress: address,
     smtp,
     client,
     taskQueue,

@@ -1,0 +1,42 @@
+// Production worker: runs the send workflows and their activities, and the pending-send reconciler.
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { loadConfig } from '../config.js';
+import { connect } from '../db/client.js';
+import { migrate } from '../db/migrate.js';
+import { createEmailChannel } from '../channels/email.js';
+import { startReconcileLoop } from '../services/reconcile-pending.js';
+import { createWorker } from './create-worker.js';
+
+const log = (msg: string) => console.log(`[worker] ${msg}`);
+const config = loadConfig();
+if (!config.databaseUrl || !config.temporalAddress) {
+  console.error('The worker needs DATABASE_URL and TEMPORAL_ADDRESS (use `npm start` for the all-in-one local run).');
+  process.exit(2);
+}
+const sql = connect(config.databaseUrl);
+await migrate(sql);
+const nativeConnection = await NativeConnection.connect({ address: config.temporalAddress });
+const client = new Client({ connection: await Connection.connect({ address: config.temporalAddress }), namespace: config.temporalNamespace });
+const worker = await createWorker({
+  connection: nativeConnection,
+  namespace: config.temporalNamespace,
+  taskQueue: config.taskQueue,
+  deps: {
+    sql,
+    email: createEmailChannel({ smtpUrl: config.smtpUrl, outboxDir: path.join(config.outboxDir, 'email') }),
+    mailFrom: config.mailFrom,
+  },
+});
+const stopReconciler = process.env.RECONCILER === 'off' ? () => {} : startReconcileLoop({ sql, client, taskQueue: config.taskQueue, log });
+log(`polling task queue ${config.taskQueue} on ${config.temporalAddress}`);
+const shutdown = () => {
+  stopReconciler();
+  worker.shutdown();
+};
+process.on('SIGINT', shutdown);
+process.on('SIGTERM', shutdown);
+await worker.run();
+await nativeConnection.close();
+await sql.end();
