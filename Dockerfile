@@ -1,0 +1,7 @@
+# Image for the api and worker services of docker-compose.yml.
+FROM node:20-bookworm-slim
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+COPY . .
+USER node
