@@ -15,7 +15,7 @@ import { ensureTemporalCli } from './platform/temporal-cli.js';
 import { startTemporalDevServer } from './platform/temporal-dev-server.js';
 import { createApp } from './api/app.js';
 import { createWorker } from './worker/create-worker.js';
-import { createEmailChannel } from './channels/email.js';
+import { createChannels } from './channels/create-channels.js';
 import { startReconcileLoop } from './services/reconcile-pending.js';
 import { ensureDemoData } from './services/demo-data.js';
 
@@ -62,11 +62,7 @@ const worker = await createWorker({
   connection: nativeConnection,
   namespace: config.temporalNamespace,
   taskQueue: config.taskQueue,
-  deps: {
-    sql,
-    email: createEmailChannel({ smtpUrl: config.smtpUrl, outboxDir: path.join(config.outboxDir, 'email') }),
-    mailFrom: config.mailFrom,
-  },
+  deps: { sql, ...createChannels(config) },
 });
 const workerDone = worker.run();
 const stopReconciler = startReconcileLoop({ sql, client, taskQueue: config.taskQueue, log });

@@ -22,7 +22,7 @@ export async function deliverEmail(
   if (!isDeliverableEmail(plan.recipient)) {
     throw ApplicationFailure.nonRetryable(`"${plan.recipient}" is not a valid e-mail address.`, FailureType.InvalidRecipient);
   }
-  const started = await beginDelivery(deps.sql, ref, { method: 'email', recipient: plan.recipient, documentId });
+  const started = await beginDelivery(deps.sql, ref, { method: 'email', recipient: plan.recipient, documentId, customerName: plan.customerName });
   if (started.alreadyDelivered) return { externalId: started.externalId };
 
   const ctx = await loadSendContext(deps.sql, ref.tenantId, ref.invoiceId);

@@ -11,6 +11,10 @@ export interface DeliveryPlan {
   choice: Choice;
   recipient: string;
   rejected: Rejection[];
+  /** Whom the letter is for: orders print batches and names the print manifest's recipient. */
+  customerName: string;
+  /** The payer's Autogiro number, when the method is Autogiro. */
+  payerNumber: string | null;
 }
 
 export interface PlanDeps {
@@ -33,6 +37,7 @@ export async function planDelivery(deps: PlanDeps, ref: SendRef): Promise<Delive
     WHERE tenant_id = ${ref.tenantId} AND company_id = ${inv.company_id} AND status = 'active'
       AND (person_id = ${ctx.linked ? null : inv.person_id} OR organization_id = ${ctx.linked ? inv.organization_id : null})
     LIMIT 1`;
+  const postal = priorityPostal(ctx.parties);
   const resolution = resolveDelivery({
     kind: ref.kind,
     activeMethods: ctx.company.active_methods,
@@ -41,11 +46,12 @@ export async function planDelivery(deps: PlanDeps, ref: SendRef): Promise<Delive
     customerMethod: ctx.customerMethod,
     customerIsOrganization: ctx.linked,
     invoiceEmail: inv.email,
-    postal: priorityPostal(ctx.parties),
+    postal,
     centralPrintCount: inv.central_print_count,
     peppolId: ctx.linked ? ctx.organization.peppol_id : null,
     companyHasOrgAndVatNumber: Boolean(ctx.company.org_number && ctx.company.vat_number),
     autogiroPayerNumber: mandate?.payer_number ?? null,
+    companyHasAutogiroSetup: Boolean(ctx.company.autogiro_customer_number && ctx.company.bankgiro),
   });
   if (!resolution.ok) {
     throw ApplicationFailure.create({
@@ -55,5 +61,12 @@ export async function planDelivery(deps: PlanDeps, ref: SendRef): Promise<Delive
       details: [resolution.rejected],
     });
   }
-  return { method: resolution.method, choice: resolution.choice, recipient: resolution.recipient, rejected: resolution.rejected };
+  return {
+    method: resolution.method,
+    choice: resolution.choice,
+    recipient: resolution.recipient,
+    rejected: resolution.rejected,
+    customerName: postal?.name ?? ctx.parties[0].name,
+    payerNumber: resolution.method === 'autogiro' ? mandate.payer_number : null,
+  };
 }

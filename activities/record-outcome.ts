@@ -27,7 +27,10 @@ export async function recordDelivered(
       RETURNING id`;
     let message = `${isReminder ? 'Reminder' : 'Invoice'} sent by ${METHOD_LABEL[plan.method]} to ${plan.recipient}.`;
     if (plan.rejected.length > 0) message += ` Not the first choice: ${describeRejections(plan.rejected)}.`;
-    if (input.externalId && plan.method !== 'email' && plan.method !== 'own_printer') message += ` Reference: ${input.externalId}.`;
+    if (input.externalId && plan.method === 'own_printer') message += ` Added to print batch ${input.externalId}.`;
+    else if (input.externalId && plan.method === 'central_print') message += ` Print job ${input.externalId}.`;
+    else if (input.externalId && plan.method === 'e_invoice') message += ` Pagero document ${input.externalId}.`;
+    else if (input.externalId && plan.method === 'autogiro') message += ` Withdrawal added to payment file ${input.externalId}.`;
     if (!updated) message += ' The invoice had changed meanwhile, so its status was left as it is.';
     await appendHistory(tx, {
       tenantId: ref.tenantId,
@@ -76,6 +79,10 @@ export async function restoreAfterFailure(
   return sql.begin(async (tx) => {
     const [restored] = await tx`
       UPDATE invoices SET status = previous_status,
+        -- a central-print reservation of a delivery that never completed is given back
+        central_print_count = central_print_count - (
+          SELECT count(*) FROM deliveries d
+          WHERE d.workflow_id = ${ref.workflowId} AND d.method = 'central_print' AND d.state = 'started')::int,
         reminder_count = CASE WHEN pending_kind = 'reminder' THEN previous_reminder_count ELSE reminder_count END,
         reminder_date = CASE WHEN pending_kind = 'reminder' THEN previous_reminder_date ELSE reminder_date END,
         pending_workflow_id = NULL, pending_kind = NULL, pending_template_id = NULL, pending_request_id = NULL,

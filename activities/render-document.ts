@@ -1,4 +1,6 @@
 import { ulid } from 'ulid';
+import { PDFDocument } from 'pdf-lib';
+import { buildPeppolInvoice, type EInvoiceData } from '../documents/peppol-ubl.js';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Sql } from '../db/client.js';
 import { computeTotals } from '../domain/totals.js';
@@ -39,18 +41,71 @@ export function documentFromContext(ctx: SendContext, template: DocumentTemplate
   };
 }
 
+export function eInvoiceFromContext(ctx: SendContext): EInvoiceData {
+  const inv = ctx.invoice;
+  const org = ctx.organization;
+  const postal = priorityPostal(ctx.parties);
+  return {
+    number: inv.number,
+    issueDate: inv.issue_date,
+    dueDate: inv.due_date,
+    currency: inv.currency,
+    ocr: inv.ocr,
+    // PEPPOL requires a buyer reference: the invoice reference's name, else the customer's name.
+    buyerReference: ctx.reference?.name ?? ctx.person.name,
+    note: null,
+    lines: inv.lines,
+    seller: {
+      name: ctx.company.name,
+      orgNumber: ctx.company.org_number,
+      vatNumber: ctx.company.vat_number,
+      peppolId: ctx.company.peppol_id,
+      address: ctx.company.address,
+      email: ctx.company.email,
+      bankgiro: ctx.company.bankgiro,
+    },
+    buyer: {
+      name: org.name,
+      peppolId: org.peppol_id,
+      orgNumber: org.org_number,
+      address: postal?.address ?? org.address,
+      contactName: ctx.reference?.name ?? null,
+      contactEmail: ctx.reference?.email ?? null,
+    },
+  };
+}
+
 /**
- * Renders the PDF for this send and stores it as a document. Keyed by workflow id, so a retry
+ * Renders the document for this send (the PEPPOL UBL for e-invoices, else the PDF) and stores it as a document. Keyed by workflow id, so a retry
  * returns the document already stored instead of making a second one.
  */
 export async function renderDocument(sql: Sql, input: { ref: SendRef; method: Method }): Promise<{ documentId: string }> {
   const { ref, method } = input;
-  const kind = ref.kind === 'reminder' ? 'reminder_pdf' : 'invoice_pdf';
+  const kind = method === 'e_invoice' ? 'ubl' : ref.kind === 'reminder' ? 'reminder_pdf' : 'invoice_pdf';
   const [existing] = await sql`SELECT id FROM documents WHERE workflow_id = ${ref.workflowId} AND kind = ${kind}`;
   if (existing) return { documentId: existing.id };
 
   const ctx = await loadSendContext(sql, ref.tenantId, ref.invoiceId);
   if (!ctx) throw ApplicationFailure.nonRetryable('The invoice no longer exists.', FailureType.NoLongerPending);
+  let content: Buffer;
+  let contentType = 'application/pdf';
+  let pageCount: number | null = null;
+  if (kind === 'ubl') {
+    content = Buffer.from(buildPeppolInvoice(eInvoiceFromContext(ctx)), 'utf8');
+    contentType = 'application/xml';
+  } else {
+    content = await renderInvoicePdf(documentFromContext(ctx, await chooseTemplate(sql, ref, method), ref.kind));
+    pageCount = (await PDFDocument.load(content)).getPageCount();
+  }
+  const [row] = await sql`
+    INSERT INTO documents (id, tenant_id, invoice_id, kind, content_type, content, workflow_id, page_count)
+    VALUES (${'doc_' + ulid()}, ${ref.tenantId}, ${ref.invoiceId}, ${kind}, ${contentType}, ${content}, ${ref.workflowId}, ${pageCount})
+    ON CONFLICT (workflow_id, kind) DO UPDATE SET workflow_id = EXCLUDED.workflow_id
+    RETURNING id`;
+  return { documentId: row.id };
+}
+
+async function chooseTemplate(sql: Sql, ref: SendRef, method: Method): Promise<DocumentTemplate> {
   let template: DocumentTemplate = STANDARD_TEMPLATE;
   // Central print always uses the standard template with the company logo (SPEC §4.2).
   if (method !== 'central_print' && ref.templateId) {
@@ -58,11 +113,5 @@ export async function renderDocument(sql: Sql, input: { ref: SendRef; method: Me
                           WHERE id = ${ref.templateId} AND tenant_id = ${ref.tenantId}`;
     if (t) template = { language: t.language, headerText: t.header_text, footerText: t.footer_text, accentColor: t.accent_color };
   }
-  const pdf = await renderInvoicePdf(documentFromContext(ctx, template, ref.kind));
-  const [row] = await sql`
-    INSERT INTO documents (id, tenant_id, invoice_id, kind, content_type, content, workflow_id)
-    VALUES (${'doc_' + ulid()}, ${ref.tenantId}, ${ref.invoiceId}, ${kind}, 'application/pdf', ${pdf}, ${ref.workflowId})
-    ON CONFLICT (workflow_id, kind) DO UPDATE SET workflow_id = EXCLUDED.workflow_id
-    RETURNING id`;
-  return { documentId: row.id };
+  return template;
 }

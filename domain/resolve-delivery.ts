@@ -16,6 +16,7 @@ export interface DeliveryFacts {
   peppolId: string | null;
   companyHasOrgAndVatNumber: boolean;
   autogiroPayerNumber: string | null;
+  companyHasAutogiroSetup: boolean;
 }
 
 export type Choice = 'customer' | 'default' | 'fallback';
@@ -63,6 +64,7 @@ function eligibility(method: Method, f: DeliveryFacts): { reason: string } | { r
       if (!f.companyHasOrgAndVatNumber) return { reason: 'the company lacks an organisation number or VAT number' };
       return { recipient: `PEPPOL ${f.peppolId}` };
     case 'autogiro':
+      if (!f.companyHasAutogiroSetup) return { reason: 'the company has no Autogiro customer number or bankgiro' };
       if (!f.autogiroPayerNumber) return { reason: 'the payer has no active Autogiro mandate with the company' };
       return { recipient: `Autogiro payer ${f.autogiroPayerNumber}` };
     case 'own_printer':

@@ -34,7 +34,7 @@ describe('method resolution through the workflow', () => {
     const { row, last } = await sendAndSettle(inv.id);
     expect(row.status).toBe('sent');
     expect(last).toMatchObject({ type: 'sent', method: 'own_printer', recipient: 'Åsa Öberg, Sveavägen 10, 113 50 Stockholm' });
-    expect(last.message).toBe('Invoice sent by own printer to Åsa Öberg, Sveavägen 10, 113 50 Stockholm.');
+    expect(last.message).toMatch(/^Invoice sent by own printer to Åsa Öberg, Sveavägen 10, 113 50 Stockholm\. Added to print batch pb_\w+\.$/);
     const [delivery] = await h.sql`SELECT method, state, document_id FROM deliveries WHERE invoice_id = ${inv.id}`;
     expect(delivery).toMatchObject({ method: 'own_printer', state: 'delivered' });
     expect(delivery.document_id).toMatch(/^doc_/);

@@ -17,6 +17,7 @@ const base: DeliveryFacts = {
   peppolId: null,
   companyHasOrgAndVatNumber: true,
   autogiroPayerNumber: null,
+  companyHasAutogiroSetup: true,
 };
 
 describe('method resolution (SPEC §6): customer → default → fallback', () => {

@@ -1,11 +1,10 @@
 // Production worker: runs the send workflows and their activities, and the pending-send reconciler.
-import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../config.js';
 import { connect } from '../db/client.js';
 import { migrate } from '../db/migrate.js';
-import { createEmailChannel } from '../channels/email.js';
+import { createChannels } from '../channels/create-channels.js';
 import { startReconcileLoop } from '../services/reconcile-pending.js';
 import { createWorker } from './create-worker.js';
 
@@ -23,11 +22,7 @@ const worker = await createWorker({
   connection: nativeConnection,
   namespace: config.temporalNamespace,
   taskQueue: config.taskQueue,
-  deps: {
-    sql,
-    email: createEmailChannel({ smtpUrl: config.smtpUrl, outboxDir: path.join(config.outboxDir, 'email') }),
-    mailFrom: config.mailFrom,
-  },
+  deps: { sql, ...createChannels(config) },
 });
 const stopReconciler = process.env.RECONCILER === 'off' ? () => {} : startReconcileLoop({ sql, client, taskQueue: config.taskQueue, log });
 log(`polling task queue ${config.taskQueue} on ${config.temporalAddress}`);

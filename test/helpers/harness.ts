@@ -8,6 +8,8 @@ import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/wo
 import type { Sql } from '../../db/client.js';
 import { createApp } from '../../api/app.js';
 import { createEmailChannel } from '../../channels/email.js';
+import { createPrintProvider } from '../../channels/print-provider.js';
+import { createEInvoiceChannel } from '../../channels/pagero.js';
 import { createActivities, type ActivityDeps } from '../../activities/index.js';
 import { createTestDatabase } from './database.js';
 import { startSmtpServer } from './smtp.js';
@@ -25,7 +27,12 @@ export const MAIL_FROM = 'invoices@test.invoice-distribution.local';
  * Everything real a test file needs: its own database, a real SMTP server, the shared Temporal
  * dev server with a task queue of its own, a worker, and the HTTP app.
  */
-export async function createHarness() {
+export interface HarnessOptions {
+  printProviderUrl?: string;
+  pageroApiUrl?: string;
+}
+
+export async function createHarness(opts: HarnessOptions = {}) {
   const db = await createTestDatabase();
   const smtp = await startSmtpServer();
   const address = inject('temporalAddress');
@@ -40,6 +47,9 @@ export async function createHarness() {
     sql: db.sql,
     email: createEmailChannel({ smtpUrl: smtp.url, outboxDir: path.join(outboxDir, 'email') }),
     mailFrom: MAIL_FROM,
+    print: createPrintProvider({ url: opts.printProviderUrl ?? null, token: 'print-token', outboxDir: path.join(outboxDir, 'print') }),
+    eInvoice: createEInvoiceChannel({ url: opts.pageroApiUrl ?? null, token: 'pagero-token', outboxDir: path.join(outboxDir, 'einvoice') }),
+    autogiroOutboxDir: path.join(outboxDir, 'autogiro'),
   };
 
   async function startWorker(): Promise<{ worker: Worker; done: Promise<void>; stop(): Promise<void> }> {

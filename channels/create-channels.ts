@@ -1,0 +1,16 @@
+import path from 'node:path';
+import type { Config } from '../config.js';
+import { createEmailChannel } from './email.js';
+import { createPrintProvider } from './print-provider.js';
+import { createEInvoiceChannel } from './pagero.js';
+
+/** The channel adapters as configured by the environment: real endpoints when set, else the outbox folders. */
+export function createChannels(config: Config) {
+  return {
+    email: createEmailChannel({ smtpUrl: config.smtpUrl, outboxDir: path.join(config.outboxDir, 'email') }),
+    mailFrom: config.mailFrom,
+    print: createPrintProvider({ url: config.printProviderUrl, token: config.printProviderToken, outboxDir: path.join(config.outboxDir, 'print') }),
+    eInvoice: createEInvoiceChannel({ url: config.pageroApiUrl, token: config.pageroApiToken, outboxDir: path.join(config.outboxDir, 'einvoice') }),
+    autogiroOutboxDir: config.autogiroOutboxDir,
+  };
+}
