@@ -10,6 +10,8 @@ import { companyRoutes } from './routes/companies.js';
 import { partyRoutes } from './routes/parties.js';
 import { invoiceRoutes } from './routes/invoices.js';
 import { sendRoutes } from './routes/sends.js';
+import { printBatchRoutes } from './routes/print-batches.js';
+import { mandateRoutes } from './routes/autogiro-mandates.js';
 
 /** 10,000 invoice ids fit easily; a company logo (≤ 2 MB base64) too. */
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -37,6 +39,8 @@ export function createApp(deps: AppDeps) {
   app.route('/', partyRoutes(deps));
   app.route('/', invoiceRoutes(deps));
   app.route('/', sendRoutes(deps));
+  app.route('/', printBatchRoutes(deps));
+  app.route('/', mandateRoutes(deps));
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

@@ -107,6 +107,7 @@ export async function createHarness(opts: HarnessOptions = {}) {
     outboxDir,
     activityDeps,
     adminToken,
+    app,
     request,
     createTenant,
     startWorker,

@@ -1,0 +1,70 @@
+import { z } from '@hono/zod-openapi';
+import { PDFDocument } from 'pdf-lib';
+import { newRouter, route, json, type AppDeps } from '../context.js';
+import { ParamsId } from '../schemas.js';
+import { invalid, notFound } from '../problem.js';
+
+const PrintBatch = z
+  .object({ id: z.string(), companyId: z.string(), createdAt: z.string(), invoiceIds: z.array(z.string()), pageCount: z.number().int() })
+  .openapi('PrintBatch');
+
+export function printBatchRoutes(deps: AppDeps) {
+  const { sql } = deps;
+  const app = newRouter();
+
+  app.openapi(
+    route({
+      method: 'get', path: '/v1/print-batches', tags: ['print batches'],
+      summary: "A company's own-printer batches, newest first (one per send request)",
+      request: { query: z.object({ companyId: z.string().min(1).max(100) }) },
+      responses: { 200: json(z.object({ items: z.array(PrintBatch) })) },
+    }),
+    async (c) => {
+      const tenantId = c.get('tenantId');
+      const { companyId } = c.req.valid('query');
+      const [company] = await sql`SELECT 1 FROM companies WHERE id = ${companyId} AND tenant_id = ${tenantId}`;
+      if (!company) throw invalid([{ path: 'companyId', message: 'no such company' }]);
+      const rows = await sql`
+        SELECT b.id, b.company_id, b.created_at,
+               array_agg(d.invoice_id ORDER BY d.customer_name, i.number) AS invoice_ids,
+               coalesce(sum(doc.page_count), 0)::int AS page_count
+        FROM print_batches b
+        JOIN deliveries d ON d.print_batch_id = b.id AND d.state = 'delivered'
+        JOIN invoices i ON i.id = d.invoice_id
+        JOIN documents doc ON doc.id = d.document_id
+        WHERE b.tenant_id = ${tenantId} AND b.company_id = ${companyId}
+        GROUP BY b.id ORDER BY b.created_at DESC, b.id DESC`;
+      return c.json({
+        items: rows.map((r) => ({ id: r.id, companyId: r.company_id, createdAt: new Date(r.created_at).toISOString(), invoiceIds: r.invoice_ids, pageCount: r.page_count })),
+      }, 200);
+    },
+  );
+
+  app.openapi(
+    route({
+      method: 'get', path: '/v1/print-batches/{id}', tags: ['print batches'],
+      summary: 'The merged batch PDF, invoices in customer-name order',
+      request: { params: ParamsId },
+      responses: { 200: { description: 'The batch as one PDF', content: { 'application/pdf': { schema: z.string().openapi({ format: 'binary' }) } } } },
+    }),
+    async (c) => {
+      const tenantId = c.get('tenantId');
+      const docs = await sql`
+        SELECT doc.content FROM print_batches b
+        JOIN deliveries d ON d.print_batch_id = b.id AND d.state = 'delivered'
+        JOIN invoices i ON i.id = d.invoice_id
+        JOIN documents doc ON doc.id = d.document_id
+        WHERE b.id = ${c.req.valid('param').id} AND b.tenant_id = ${tenantId}
+        ORDER BY d.customer_name, i.number`;
+      if (docs.length === 0) throw notFound('The print batch');
+      const merged = await PDFDocument.create();
+      for (const d of docs) {
+        const src = await PDFDocument.load(d.content);
+        for (const page of await merged.copyPages(src, src.getPageIndices())) merged.addPage(page);
+      }
+      const bytes = await merged.save();
+      return new Response(bytes, { status: 200, headers: { 'content-type': 'application/pdf' } }) as never;
+    },
+  );
+  return app;
+}
