@@ -12,6 +12,7 @@ import { invoiceRoutes } from './routes/invoices.js';
 import { sendRoutes } from './routes/sends.js';
 import { printBatchRoutes } from './routes/print-batches.js';
 import { mandateRoutes } from './routes/autogiro-mandates.js';
+import { dunningRoutes } from './routes/dunning.js';
 
 /** 10,000 invoice ids fit easily; a company logo (≤ 2 MB base64) too. */
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -41,6 +42,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', sendRoutes(deps));
   app.route('/', printBatchRoutes(deps));
   app.route('/', mandateRoutes(deps));
+  app.route('/', dunningRoutes(deps));
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

@@ -1,6 +1,6 @@
 // One real Temporal dev server (the same CLI binary the service runs) and one workflow bundle
 // for the whole run; each test file gets its own task queue and its own PostgreSQL database.
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -32,5 +32,6 @@ export default async function setup(project: TestProject) {
   project.provide('workflowBundlePath', bundlePath);
   return async () => {
     await env.teardown();
+    await rm(dir, { recursive: true, force: true });
   };
 }

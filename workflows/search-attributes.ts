@@ -1,14 +1,18 @@
 // Typed search attributes so operators can find runs in the Temporal Web UI
 // (e.g. `InvoiceNumber = "2026-0042"` or `DeliveryOutcome = "failed"`).
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+// Each key is exactly what `defineSearchAttributeKey(name, 'KEYWORD')` returns; built here from
+// a type-only import so that workflow code imports nothing at runtime but @temporalio/workflow.
+import type { SearchAttributeKey } from '@temporalio/common';
 
-export const InvoiceIdKey = defineSearchAttributeKey('InvoiceId', SearchAttributeType.KEYWORD);
-export const InvoiceNumberKey = defineSearchAttributeKey('InvoiceNumber', SearchAttributeType.KEYWORD);
-export const CompanyIdKey = defineSearchAttributeKey('CompanyId', SearchAttributeType.KEYWORD);
-export const TenantIdKey = defineSearchAttributeKey('TenantId', SearchAttributeType.KEYWORD);
-export const SendKindKey = defineSearchAttributeKey('SendKind', SearchAttributeType.KEYWORD);
-export const DeliveryMethodKey = defineSearchAttributeKey('DeliveryMethod', SearchAttributeType.KEYWORD);
-export const DeliveryOutcomeKey = defineSearchAttributeKey('DeliveryOutcome', SearchAttributeType.KEYWORD);
+const keyword = (name: string): SearchAttributeKey<'KEYWORD'> => ({ name, type: 'KEYWORD' });
+
+export const InvoiceIdKey = keyword('InvoiceId');
+export const InvoiceNumberKey = keyword('InvoiceNumber');
+export const CompanyIdKey = keyword('CompanyId');
+export const TenantIdKey = keyword('TenantId');
+export const SendKindKey = keyword('SendKind');
+export const DeliveryMethodKey = keyword('DeliveryMethod');
+export const DeliveryOutcomeKey = keyword('DeliveryOutcome');
 
 export const ALL_SEARCH_ATTRIBUTES = [
   InvoiceIdKey,

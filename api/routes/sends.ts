@@ -70,17 +70,22 @@ export function sendRoutes(deps: AppDeps) {
       const { id } = c.req.valid('param');
       const { paidAt } = c.req.valid('json');
       const row = await sql.begin(async (tx) => {
-        const [before] = await tx`SELECT status FROM invoices WHERE id = ${id} AND tenant_id = ${tenantId} FOR UPDATE`;
+        const [before] = await tx`SELECT status, pending_kind FROM invoices WHERE id = ${id} AND tenant_id = ${tenantId} FOR UPDATE`;
         if (!before) throw notFound('The invoice');
         if (before.status === 'paid' || before.status === 'credited') throw conflict('invalid_status', `The invoice is already ${before.status}.`);
         // A send in flight stays owned by its workflow, which sees the payment before delivering and stops.
         const [updated] = await tx`
           UPDATE invoices SET status = 'paid',
+            reminder_count = CASE WHEN pending_kind = 'reminder' THEN previous_reminder_count ELSE reminder_count END,
+            reminder_date = CASE WHEN pending_kind = 'reminder' THEN previous_reminder_date ELSE reminder_date END,
             pending_workflow_id = NULL, pending_kind = NULL, pending_template_id = NULL, pending_request_id = NULL,
             pending_since = NULL, pending_undo_until = NULL,
             previous_status = NULL, previous_reminder_count = NULL, previous_reminder_date = NULL, updated_at = now()
           WHERE id = ${id} AND tenant_id = ${tenantId} RETURNING *`;
-        await appendHistory(tx, { tenantId, invoiceId: id, type: 'paid', message: `Invoice marked as paid${paidAt ? ` on ${paidAt}` : ''}.` });
+        const stopped = before.status === 'pending_send'
+          ? ` The ${before.pending_kind === 'reminder' ? 'reminder' : 'send'} waiting to go out will not be delivered if it has not started.`
+          : '';
+        await appendHistory(tx, { tenantId, invoiceId: id, type: 'paid', message: `Invoice marked as paid${paidAt ? ` on ${paidAt}` : ''}.${stopped}` });
         return updated;
       });
       return c.json(invoiceFromRow(row), 200);

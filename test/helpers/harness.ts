@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { inject } from 'vitest';
@@ -116,6 +116,7 @@ export async function createHarness(opts: HarnessOptions = {}) {
       await connection.close();
       await smtp.close();
       await db.drop();
+      await rm(outboxDir, { recursive: true, force: true });
     },
   };
 }
