@@ -2,7 +2,7 @@
 // (e.g. `InvoiceNumber = "2026-0042"` or `DeliveryOutcome = "failed"`).
 // Each key is exactly what `defineSearchAttributeKey(name, 'KEYWORD')` returns; built here from
 // a type-only import so that workflow code imports nothing at runtime but @temporalio/workflow.
-import type { SearchAttributeKey } from '@temporalio/common';
+import type { SearchAttributeKey } from '@temporalio/common/lib/search-attributes';
 
 const keyword = (name: string): SearchAttributeKey<'KEYWORD'> => ({ name, type: 'KEYWORD' });
 
