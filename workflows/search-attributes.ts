@@ -2,9 +2,10 @@
 // (e.g. `InvoiceNumber = "2026-0042"` or `DeliveryOutcome = "failed"`).
 // Each key is exactly what `defineSearchAttributeKey(name, 'KEYWORD')` returns; built here from
 // a type-only import so that workflow code imports nothing at runtime but @temporalio/workflow.
-import type { SearchAttributeKey } from '@temporalio/common/lib/search-attributes';
+import type { defineSearchAttributeKey } from '@temporalio/common';
 
-const keyword = (name: string): SearchAttributeKey<'KEYWORD'> => ({ name, type: 'KEYWORD' });
+type KeywordKey = ReturnType<typeof defineSearchAttributeKey<'KEYWORD'>>;
+const keyword = (name: string): KeywordKey => ({ name, type: 'KEYWORD' });
 
 export const InvoiceIdKey = keyword('InvoiceId');
 export const InvoiceNumberKey = keyword('InvoiceNumber');
