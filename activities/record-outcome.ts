@@ -1,5 +1,6 @@
 import type { Sql } from '../db/client.js';
 import { appendHistory } from '../db/history.js';
+import { clearPendingSend, restoreReminderCounters } from '../db/pending-send.js';
 import { METHOD_LABEL, STATUS_LABEL, type InvoiceStatus } from '../domain/methods.js';
 import { describeRejections } from '../domain/resolve-delivery.js';
 import type { SendRef } from '../workflows/definitions.js';
@@ -19,10 +20,7 @@ export async function recordDelivered(
       UPDATE invoices SET
         status = ${isReminder ? 'reminder' : 'sent'},
         last_delivery = ${tx.json(lastDelivery)},
-        pending_workflow_id = NULL, pending_kind = NULL, pending_template_id = NULL, pending_request_id = NULL,
-        pending_since = NULL, pending_undo_until = NULL,
-        previous_status = NULL, previous_reminder_count = NULL, previous_reminder_date = NULL,
-        updated_at = now()
+        ${clearPendingSend(tx)}
       WHERE id = ${ref.invoiceId} AND tenant_id = ${ref.tenantId} AND pending_workflow_id = ${ref.workflowId}
       RETURNING id`;
     let message = `${isReminder ? 'Reminder' : 'Invoice'} sent by ${METHOD_LABEL[plan.method]} to ${plan.recipient}.`;
@@ -51,12 +49,8 @@ export async function recordUndone(sql: Sql, input: { ref: SendRef; reason: stri
   await sql.begin(async (tx) => {
     await tx`
       UPDATE invoices SET status = 'credited',
-        reminder_count = CASE WHEN pending_kind = 'reminder' THEN previous_reminder_count ELSE reminder_count END,
-        reminder_date = CASE WHEN pending_kind = 'reminder' THEN previous_reminder_date ELSE reminder_date END,
-        pending_workflow_id = NULL, pending_kind = NULL, pending_template_id = NULL, pending_request_id = NULL,
-        pending_since = NULL, pending_undo_until = NULL,
-        previous_status = NULL, previous_reminder_count = NULL, previous_reminder_date = NULL,
-        updated_at = now()
+        ${restoreReminderCounters(tx)},
+        ${clearPendingSend(tx)}
       WHERE id = ${ref.invoiceId} AND tenant_id = ${ref.tenantId} AND pending_workflow_id = ${ref.workflowId}`;
     await appendHistory(tx, {
       tenantId: ref.tenantId,
@@ -83,12 +77,8 @@ export async function restoreAfterFailure(
         central_print_count = central_print_count - (
           SELECT count(*) FROM deliveries d
           WHERE d.workflow_id = ${ref.workflowId} AND d.method = 'central_print' AND d.state = 'started')::int,
-        reminder_count = CASE WHEN pending_kind = 'reminder' THEN previous_reminder_count ELSE reminder_count END,
-        reminder_date = CASE WHEN pending_kind = 'reminder' THEN previous_reminder_date ELSE reminder_date END,
-        pending_workflow_id = NULL, pending_kind = NULL, pending_template_id = NULL, pending_request_id = NULL,
-        pending_since = NULL, pending_undo_until = NULL,
-        previous_status = NULL, previous_reminder_count = NULL, previous_reminder_date = NULL,
-        updated_at = now()
+        ${restoreReminderCounters(tx)},
+        ${clearPendingSend(tx)}
       WHERE id = ${ref.invoiceId} AND tenant_id = ${ref.tenantId} AND pending_workflow_id = ${ref.workflowId}
       RETURNING status`;
     if (!restored && input.onlyIfPending) return false;

@@ -1,5 +1,6 @@
 import type { Sql } from '../db/client.js';
 import { appendHistory } from '../db/history.js';
+import { clearPendingSend, restoreReminderCounters } from '../db/pending-send.js';
 import { creditUpdate } from '../workflows/definitions.js';
 import type { TemporalDeps } from './start-send-workflow.js';
 
@@ -33,12 +34,8 @@ export async function creditInvoice(
   return deps.sql.begin(async (tx) => {
     const [updated] = await tx`
       UPDATE invoices SET status = 'credited',
-        reminder_count = CASE WHEN pending_kind = 'reminder' THEN previous_reminder_count ELSE reminder_count END,
-        reminder_date = CASE WHEN pending_kind = 'reminder' THEN previous_reminder_date ELSE reminder_date END,
-        pending_workflow_id = NULL, pending_kind = NULL, pending_template_id = NULL, pending_request_id = NULL,
-        pending_since = NULL, pending_undo_until = NULL,
-        previous_status = NULL, previous_reminder_count = NULL, previous_reminder_date = NULL,
-        updated_at = now()
+        ${restoreReminderCounters(tx)},
+        ${clearPendingSend(tx)}
       WHERE id = ${invoiceId} AND tenant_id = ${tenantId} AND status NOT IN ('credited', 'paid')
       RETURNING (SELECT status FROM invoices WHERE id = ${invoiceId}) AS before`;
     if (!updated) {

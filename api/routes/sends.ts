@@ -2,6 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { newRouter, route, json, body, type AppDeps } from '../context.js';
 import { invoiceFromRow } from '../../db/rows.js';
 import { appendHistory } from '../../db/history.js';
+import { clearPendingSend, restoreReminderCounters } from '../../db/pending-send.js';
 import { requestSends } from '../../services/request-sends.js';
 import { creditInvoice } from '../../services/credit-invoice.js';
 import { CreditRequest, Invoice, ParamsId, SendRequest, SendResult } from '../schemas.js';
@@ -76,11 +77,8 @@ export function sendRoutes(deps: AppDeps) {
         // A send in flight stays owned by its workflow, which sees the payment before delivering and stops.
         const [updated] = await tx`
           UPDATE invoices SET status = 'paid',
-            reminder_count = CASE WHEN pending_kind = 'reminder' THEN previous_reminder_count ELSE reminder_count END,
-            reminder_date = CASE WHEN pending_kind = 'reminder' THEN previous_reminder_date ELSE reminder_date END,
-            pending_workflow_id = NULL, pending_kind = NULL, pending_template_id = NULL, pending_request_id = NULL,
-            pending_since = NULL, pending_undo_until = NULL,
-            previous_status = NULL, previous_reminder_count = NULL, previous_reminder_date = NULL, updated_at = now()
+            ${restoreReminderCounters(tx)},
+            ${clearPendingSend(tx)}
           WHERE id = ${id} AND tenant_id = ${tenantId} RETURNING *`;
         const stopped = before.status === 'pending_send'
           ? ` The ${before.pending_kind === 'reminder' ? 'reminder' : 'send'} waiting to go out will not be delivered if it has not started.`
