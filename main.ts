@@ -75,8 +75,8 @@ log(`API            http://localhost:${config.port}   (docs: http://localhost:${
 log(`Temporal UI    ${uiUrl}`);
 if (!config.adminToken) log(`ADMIN_TOKEN    ${adminToken}   (generated for this run)`);
 log(`demo API key   ${demo.apiKey}`);
-log(`demo company   ${demo.companyId}`);
-log(`try:  curl -H "Authorization: Bearer ${demo.apiKey}" "http://localhost:${config.port}/v1/invoices?companyId=${demo.companyId}"`);
+log(`demo companies ${demo.companyIds.join(', ')}`);
+log(`try:  curl -H "Authorization: Bearer ${demo.apiKey}" "http://localhost:${config.port}/v1/invoices?companyId=${demo.companyIds[0]}"`);
 if (!config.smtpUrl) log(`e-mails are written to ${path.join(config.outboxDir, 'email')}`);
 
 let stopping = false;

@@ -10,6 +10,7 @@ import { companyRoutes } from './routes/companies.js';
 import { partyRoutes } from './routes/parties.js';
 import { invoiceRoutes } from './routes/invoices.js';
 import { sendRoutes } from './routes/sends.js';
+import { settlementRoutes } from './routes/credit-and-payment.js';
 import { printBatchRoutes } from './routes/print-batches.js';
 import { mandateRoutes } from './routes/autogiro-mandates.js';
 import { dunningRoutes } from './routes/dunning.js';
@@ -40,6 +41,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', partyRoutes(deps));
   app.route('/', invoiceRoutes(deps));
   app.route('/', sendRoutes(deps));
+  app.route('/', settlementRoutes(deps));
   app.route('/', printBatchRoutes(deps));
   app.route('/', mandateRoutes(deps));
   app.route('/', dunningRoutes(deps));

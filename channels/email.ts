@@ -53,7 +53,7 @@ export function createEmailChannel(opts: { smtpUrl?: string | null; outboxDir: s
     async send(mail) {
       const info = await transport.sendMail(toMessage(mail));
       await mkdir(opts.outboxDir, { recursive: true });
-      const file = path.join(opts.outboxDir, `${mail.messageId.replace(/[^A-Za-z0-9._-]/g, '_')}.eml`);
+      const file = path.join(opts.outboxDir, `${mail.messageId.replace(/^<|>$/g, '').replace(/[^A-Za-z0-9._@-]/g, '_')}.eml`);
       await writeFile(file, info.message as Buffer);
       return { messageId: info.messageId, destination: file };
     },

