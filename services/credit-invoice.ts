@@ -4,6 +4,8 @@ import { clearPendingSend, restoreReminderCounters } from '../db/pending-send.js
 import { creditUpdate } from '../workflows/definitions.js';
 import type { TemporalDeps } from './start-send-workflow.js';
 
+const UPDATE_TIMEOUT_MS = 15_000;
+
 export type CreditOutcome = { kind: 'not_found' } | { kind: 'conflict'; status: string } | { kind: 'credited'; undone: boolean };
 
 /**
@@ -24,7 +26,11 @@ export async function creditInvoice(
   if (row.pending_workflow_id) {
     try {
       const handle = deps.client.workflow.getHandle(row.pending_workflow_id);
-      const { undone } = await handle.executeUpdate(creditUpdate, { args: [{ reason: reason ?? undefined }] });
+      // Bounded: with no worker to answer, the clerk gets a direct credit instead of a hanging request.
+      const { undone } = await Promise.race([
+        handle.executeUpdate(creditUpdate, { args: [{ reason: reason ?? undefined }] }),
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no answer from the send workflow')), UPDATE_TIMEOUT_MS).unref()),
+      ]);
       if (undone) return { kind: 'credited', undone: true };
     } catch {
       // The workflow is not running (never started or already ended): credit directly below.

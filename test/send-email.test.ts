@@ -162,6 +162,20 @@ describe('undo by crediting', () => {
   });
 });
 
+describe('an SMTP server that is temporarily unavailable', () => {
+  it('is retried with backoff: the invoice is sent once, and nothing is sent twice', async () => {
+    const companyId = await f.company({ activeMethods: ['email'], defaultMethod: 'email', undoWindowSeconds: 0 });
+    const inv = await f.invoice(companyId, await f.person({ email: 'later@example.com' }));
+    h.smtp.state.temporaryFailures = 2;
+    const workflowId = (await send([inv.id])).json.results[0].workflowId;
+    await h.client.workflow.getHandle(workflowId).result();
+    expect(h.smtp.state.temporaryFailures).toBe(0);
+    expect((await waitForStatus(h, inv.id, 'sent')).last_delivery.recipient).toBe('later@example.com');
+    expect(h.smtp.received.filter((m) => m.to && !Array.isArray(m.to) && m.to.text === 'later@example.com')).toHaveLength(1);
+    expect((await history(h, inv.id)).map((e) => e.type)).toEqual(['created', 'send_requested', 'sent']);
+  });
+});
+
 describe('an SMTP server refusing every message', () => {
   for (const from of ['unsent', 'sent'] as const) {
     it(`restores the exact previous status (${from}) and writes send_failed with the reason`, async () => {

@@ -5,6 +5,7 @@ import {
   setHandler,
   upsertSearchAttributes,
   ActivityFailure,
+  TimeoutFailure,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import {
@@ -32,20 +33,25 @@ const rendering = proxyActivities<Activities>({
   retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
 });
 
-// Channels talk to the outside world: transient failures retry with backoff for a while, then the send fails and is restored.
+// Channels talk to the outside world: an unreachable endpoint is retried with backoff for up to
+// two hours (idempotency keys make every retry safe); after that the send fails and is restored.
 const channels = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
+  scheduleToCloseTimeout: '2 hours',
   retry: {
     initialInterval: '2 seconds',
     backoffCoefficient: 2,
     maximumInterval: '5 minutes',
-    maximumAttempts: 8,
     nonRetryableErrorTypes: NON_RETRYABLE,
   },
 });
 
 function failureOf(err: unknown): { code: string; message: string } {
   const cause = err instanceof ActivityFailure ? err.cause : err;
+  if (cause instanceof TimeoutFailure) {
+    const last = cause.cause?.message;
+    return { code: 'delivery_failed', message: `Delivery kept failing until the retry limit was reached${last ? ` (last error: ${last})` : ''}.` };
+  }
   if (cause instanceof ApplicationFailure) {
     return { code: cause.type ?? 'delivery_failed', message: cause.message };
   }

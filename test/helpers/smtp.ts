@@ -2,15 +2,21 @@ import { SMTPServer } from 'smtp-server';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import type { AddressInfo } from 'node:net';
 
-/** A real SMTP server on loopback that keeps what it receives, or refuses everything when told to. */
+/** A real SMTP server on loopback that keeps what it receives, or answers 4xx a few times, or refuses everything when told to. */
 export async function startSmtpServer() {
   const received: ParsedMail[] = [];
-  const state = { refuse: false };
+  const state = { refuse: false, temporaryFailures: 0 };
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
     onRcptTo(address, _session, callback) {
+      if (state.temporaryFailures > 0) {
+        state.temporaryFailures--;
+        const err = new Error('4.3.2 Try again later') as Error & { responseCode: number };
+        err.responseCode = 451;
+        return callback(err);
+      }
       if (state.refuse) {
         const err = new Error(`5.7.1 Recipient ${address.address} refused by policy`) as Error & { responseCode: number };
         err.responseCode = 550;
