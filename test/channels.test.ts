@@ -1,8 +1,9 @@
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, type Harness } from './helpers/harness.js';
-import { ADDRESS, fixtures, history } from './helpers/fixtures.js';
+import type { Harness } from './helpers/harness.js';
+import { useTestService, type TestService } from './helpers/service.js';
+import { ADDRESS, history } from './helpers/fixtures.js';
 import { startProviderServer } from './helpers/provider-server.js';
 import { pdfText } from './helpers/pdf-text.js';
 import { validatePeppol } from './helpers/peppol-validator.js';
@@ -11,23 +12,17 @@ import { parseAutogiroFile } from './helpers/autogiro-reader.js';
 const LOGO_PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
 
 let h: Harness;
-let worker: Awaited<ReturnType<Harness['startWorker']>>;
 let key: string;
-let f: ReturnType<typeof fixtures>;
+let f: TestService['f'];
 let print: Awaited<ReturnType<typeof startProviderServer>>;
 let pagero: Awaited<ReturnType<typeof startProviderServer>>;
 
 beforeAll(async () => {
   print = await startProviderServer([{ status: 201, json: { jobId: 'PJ-1' } }]);
   pagero = await startProviderServer([{ status: 201, json: { documentId: 'PG-1' } }]);
-  h = await createHarness({ printProviderUrl: print.url, pageroApiUrl: pagero.url });
-  worker = await h.startWorker();
-  key = await h.createTenant();
-  f = fixtures(h, key);
 });
+useTestService((s) => ({ h, key, f } = s), () => ({ printProviderUrl: print.url, pageroApiUrl: pagero.url }));
 afterAll(async () => {
-  await worker?.stop();
-  await h?.close();
   await print?.close();
   await pagero?.close();
 });

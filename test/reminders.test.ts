@@ -1,27 +1,18 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, type Harness } from './helpers/harness.js';
-import { fixtures, history, waitForStatus } from './helpers/fixtures.js';
+import { describe, expect, it } from 'vitest';
+import type { Harness } from './helpers/harness.js';
+import { useTestService, type TestService } from './helpers/service.js';
+import { history, waitForStatus } from './helpers/fixtures.js';
 import { pdfText } from './helpers/pdf-text.js';
 import { stockholmToday } from '../domain/dates.js';
 
-let h: Harness;
-let worker: Awaited<ReturnType<Harness['startWorker']>>;
-let key: string;
-let f: ReturnType<typeof fixtures>;
 const today = stockholmToday();
 
-beforeAll(async () => {
-  h = await createHarness();
-  worker = await h.startWorker();
-  key = await h.createTenant();
-  f = fixtures(h, key);
-});
-afterAll(async () => {
-  await worker?.stop();
-  await h?.close();
-});
+let h: Harness;
+let key: string;
+let f: TestService['f'];
+useTestService((s) => ({ h, key, f } = s));
 
 const remind = (invoiceIds: string[]) => h.request('POST', '/v1/invoices/send-reminders', { key, body: { invoiceIds } });
 const row = async (id: string) => (await h.sql`SELECT * FROM invoices WHERE id = ${id}`)[0];

@@ -1,22 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, type Harness } from './helpers/harness.js';
-import { ADDRESS, fixtures, history, waitFor, waitForStatus } from './helpers/fixtures.js';
+import { describe, expect, it } from 'vitest';
+import type { Harness } from './helpers/harness.js';
+import { useTestService, type TestService } from './helpers/service.js';
+import { ADDRESS, history, waitFor, waitForStatus } from './helpers/fixtures.js';
 
 let h: Harness;
-let worker: Awaited<ReturnType<Harness['startWorker']>>;
 let key: string;
-let f: ReturnType<typeof fixtures>;
-
-beforeAll(async () => {
-  h = await createHarness();
-  worker = await h.startWorker();
-  key = await h.createTenant();
-  f = fixtures(h, key);
-});
-afterAll(async () => {
-  await worker?.stop();
-  await h?.close();
-});
+let f: TestService['f'];
+useTestService((s) => ({ h, key, f } = s));
 
 async function sendAndSettle(invoiceId: string) {
   const res = await h.request('POST', '/v1/invoices/send', { key, body: { invoiceIds: [invoiceId] } });

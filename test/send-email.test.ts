@@ -1,25 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WorkflowFailedError } from '@temporalio/client';
-import { createHarness, MAIL_FROM, type Harness } from './helpers/harness.js';
-import { fixtures, history, waitFor, waitForStatus } from './helpers/fixtures.js';
+import { MAIL_FROM, type Harness } from './helpers/harness.js';
+import { useTestService, type TestService } from './helpers/service.js';
+import { history, waitFor, waitForStatus } from './helpers/fixtures.js';
 import { pdfText } from './helpers/pdf-text.js';
 import { DeliveryMethodKey, DeliveryOutcomeKey, InvoiceNumberKey } from '../workflows/search-attributes.js';
 
 let h: Harness;
-let worker: Awaited<ReturnType<Harness['startWorker']>>;
 let key: string;
-let f: ReturnType<typeof fixtures>;
-
-beforeAll(async () => {
-  h = await createHarness();
-  worker = await h.startWorker();
-  key = await h.createTenant();
-  f = fixtures(h, key);
-});
-afterAll(async () => {
-  await worker?.stop();
-  await h?.close();
-});
+let f: TestService['f'];
+useTestService((s) => ({ h, key, f } = s));
 
 const send = (invoiceIds: string[], templateId?: string) =>
   h.request('POST', '/v1/invoices/send', { key, body: { invoiceIds, ...(templateId ? { templateId } : {}) } });
