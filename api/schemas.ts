@@ -21,6 +21,12 @@ export const AddressSchema = z
   })
   .openapi('Address');
 
+function imageMatches(contentType: string, base64: string): boolean {
+  const head = Buffer.from(base64.slice(0, 16), 'base64');
+  if (contentType === 'image/png') return head.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+  return head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff;
+}
+
 export const ParamsId = z.object({ id: z.string().min(1).max(100).openapi({ param: { name: 'id', in: 'path' } }) });
 
 export const TenantCreate = z.strictObject({ name: text(200) });
@@ -43,6 +49,8 @@ export const CompanyCreate = z.strictObject({
       contentType: z.enum(['image/png', 'image/jpeg']),
       data: z.base64().max(2_000_000),
     })
+    // The PDF renderer embeds the bytes as they are: they must really be the image type named.
+    .refine((l) => imageMatches(l.contentType, l.data), { path: ['data'], message: 'is not an image of the given contentType' })
     .optional(),
   autogiroCustomerNumber: z.string().regex(/^\d{1,6}$/, 'must be up to 6 digits').optional(),
   peppolId: peppolId.optional(),

@@ -138,6 +138,20 @@ describe('bad input gets a problem+json error and changes nothing', () => {
     expect(await snapshot()).toEqual(before);
   });
 
+  it('a logo that is not the image it claims to be → 422', async () => {
+    const before = await snapshot();
+    const res = await h.request('POST', '/v1/companies', {
+      key,
+      body: {
+        name: 'Logo AB', orgNumber: '556677-8899', address: { street: 'Gatan 1', postalCode: '111 22', city: 'Stockholm' },
+        logo: { contentType: 'image/png', data: Buffer.from('<svg>not a png</svg>').toString('base64') },
+      },
+    });
+    expectProblem(res, 422);
+    expect(res.json.errors[0].path).toBe('logo.data');
+    expect(await snapshot()).toEqual(before);
+  });
+
   it('a duplicate invoice number in the company → 409; a wrong OCR check digit → 422', async () => {
     const before = await snapshot();
     const body = { companyId, personId, number: invoice.number, issueDate: '2026-11-01', dueDate: '2026-11-30', lines: [{ description: 'a', quantity: 1, unitAmount: 100, vatRate: 25 }] };
