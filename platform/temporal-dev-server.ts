@@ -26,7 +26,10 @@ export async function startTemporalDevServer(opts: {
     '--port', String(opts.port),
     '--ui-port', String(opts.uiPort),
     '--namespace', opts.namespace,
-    '--log-level', 'warn',
+    '--log-level', 'error',
+    // WAL with normal sync: durable across process crashes, several times faster than the default journal.
+    '--sqlite-pragma', 'journal_mode=wal',
+    '--sqlite-pragma', 'synchronous=normal',
     ...ALL_SEARCH_ATTRIBUTES.flatMap((k) => ['--search-attribute', `${k.name}=Keyword`]),
   ];
   const child: ChildProcess = spawn(opts.cli, args, { stdio: ['ignore', 'inherit', 'inherit'] });
