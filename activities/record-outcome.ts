@@ -80,17 +80,18 @@ export async function restoreAfterFailure(
         ${restoreReminderCounters(tx)},
         ${clearPendingSend(tx)}
       WHERE id = ${ref.invoiceId} AND tenant_id = ${ref.tenantId} AND pending_workflow_id = ${ref.workflowId}
-      RETURNING status`;
+      RETURNING status, reminder_count, reminder_date`;
     if (!restored && input.onlyIfPending) return false;
     const what = isReminder ? 'The reminder could not be sent' : 'The invoice could not be sent';
-    const after = restored
-      ? ` The invoice is back to status "${STATUS_LABEL[restored.status as InvoiceStatus]}"${isReminder ? ' with its previous reminder count and date' : ''}.`
+    const counters = restored && isReminder
+      ? ` with ${restored.reminder_count} reminder${restored.reminder_count === 1 ? '' : 's'} sent${restored.reminder_date ? `, the last on ${restored.reminder_date}` : ''}`
       : '';
+    const after = restored ? ` The invoice is back to status "${STATUS_LABEL[restored.status as InvoiceStatus]}"${counters}.` : '';
     await appendHistory(tx, {
       tenantId: ref.tenantId,
       invoiceId: ref.invoiceId,
       type: isReminder ? 'reminder_failed' : 'send_failed',
-      message: `${what}: ${input.message}${after}`,
+      message: `${what}: ${/[.!?]$/.test(input.message) ? input.message : `${input.message}.`}${after}`,
       workflowId: ref.workflowId,
       error: input.code,
       dedupeKey: `${ref.workflowId}:failed`,

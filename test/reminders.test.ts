@@ -97,7 +97,7 @@ describe('sending reminders', () => {
     expect(last).toMatchObject({ type: 'reminder_failed', error: 'NoEligibleMethod' });
     expect(last.message).toContain('the invoice has no e-mail address');
     expect(last.message).toContain('Autogiro cannot carry payment reminders');
-    expect(last.message).toContain('back to status "sent" with its previous reminder count and date');
+    expect(last.message).toContain('The invoice is back to status "sent" with 0 reminders sent.');
   });
 });
 
@@ -126,6 +126,7 @@ describe('failure after acceptance restores exactly', () => {
     const last = (await history(h, inv.id)).at(-1)!;
     expect(last.type).toBe('reminder_failed');
     expect(last.message).toContain('The reminder could not be sent: The e-mail server refused the message to refuse-reminder@example.com');
+    expect(last.message).toMatch(/policy\. The invoice is back to status "reminder" with 1 reminder sent, the last on 2026-10-15\.$/);
   });
 
   it('credit inside the undo window: reminder undone, invoice credited, count and date restored', async () => {
