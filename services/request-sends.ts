@@ -46,7 +46,7 @@ export async function requestSends(
 
   await deps.sql.begin(async (tx) => {
     const rows = await tx`
-      SELECT i.id, i.number, i.status, i.company_id, i.due_date,
+      SELECT i.id, i.number, i.status, i.company_id, i.due_date, i.reminder_count,
              c.active_methods, c.reminder_distribution, c.undo_window_seconds
       FROM invoices i JOIN companies c ON c.id = i.company_id AND c.tenant_id = i.tenant_id
       WHERE i.tenant_id = ${tenantId} AND i.id = ANY(${request.invoiceIds}::text[])
@@ -89,7 +89,7 @@ export async function requestSends(
         id,
         wf,
         undoUntil,
-        message: `${kind === 'reminder' ? 'Reminder' : 'Send'} requested; waiting with ${minutes(r!.undo_window_seconds)} before delivery.`,
+        message: `${kind === 'reminder' ? `Reminder ${r!.reminder_count + 1}` : 'Send'} requested; waiting with ${minutes(r!.undo_window_seconds)} before delivery.`,
       });
       starts.push({
         tenantId,
