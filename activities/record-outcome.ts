@@ -22,8 +22,9 @@ export async function recordDelivered(
         last_delivery = ${tx.json(lastDelivery)},
         ${clearPendingSend(tx)}
       WHERE id = ${ref.invoiceId} AND tenant_id = ${ref.tenantId} AND pending_workflow_id = ${ref.workflowId}
-      RETURNING id`;
-    let message = `${isReminder ? 'Reminder' : 'Invoice'} sent by ${METHOD_LABEL[plan.method]} to ${plan.recipient}.`;
+      RETURNING id, reminder_count`;
+    const what = isReminder ? (updated ? `Reminder ${updated.reminder_count}` : 'Reminder') : 'Invoice';
+    let message = `${what} sent by ${METHOD_LABEL[plan.method]} to ${plan.recipient}.`;
     if (plan.rejected.length > 0) message += ` Not the first choice: ${describeRejections(plan.rejected)}.`;
     if (input.externalId && plan.method === 'own_printer') message += ` Added to print batch ${input.externalId}.`;
     else if (input.externalId && plan.method === 'central_print') message += ` Print job ${input.externalId}.`;

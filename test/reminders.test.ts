@@ -47,7 +47,8 @@ describe('sending reminders', () => {
     const entries = await history(h, inv.id);
     expect(entries.map((e) => e.type)).toEqual(['created', 'reminder_requested', 'reminder_sent']);
     expect(entries[2]).toMatchObject({ method: 'email', recipient: 'remind@example.com', workflow_id: workflowId });
-    expect(entries[2].message).toBe('Reminder sent by e-mail to remind@example.com.');
+    expect(entries[2].message).toBe('Reminder 1 sent by e-mail to remind@example.com.');
+    expect(entries[1].message).toBe('Reminder 1 requested; waiting with an undo window of 1 s before delivery.');
 
     const mail = h.smtp.received.find((m) => m.messageId === `<${workflowId}@test.invoice-distribution.local>`)!;
     expect(mail.subject).toBe(`Påminnelse 1 ${inv.number} från Friskvården Gym AB`);
