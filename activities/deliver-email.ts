@@ -36,6 +36,7 @@ export async function deliverEmail(
   const isReminder = ref.kind === 'reminder';
   const title = isReminder ? `${L.reminder} ${inv.reminder_count}` : L.invoice;
   const from = lang === 'sv' ? 'från' : 'from';
+  const forInvoice = isReminder ? (lang === 'sv' ? ' för faktura' : ' for invoice') : '';
   const amount = formatMoney(Number(inv.total_amount), inv.currency, lang as 'sv' | 'en');
   const domain = deps.mailFrom.split('@')[1] ?? 'localhost';
   try {
@@ -43,9 +44,9 @@ export async function deliverEmail(
       from: { name: ctx.company.name, address: deps.mailFrom },
       replyTo: isDeliverableEmail(ctx.company.email) ? ctx.company.email : null,
       to: plan.recipient,
-      subject: `${title} ${inv.number} ${from} ${ctx.company.name}`,
+      subject: `${title}${forInvoice} ${inv.number} ${from} ${ctx.company.name}`,
       text: [
-        `${title} ${inv.number}`,
+        `${title}${forInvoice} ${inv.number}`,
         '',
         `${isReminder ? L.amountDue : L.total}: ${amount}`,
         `${isReminder ? L.originalDueDate : L.dueDate}: ${inv.due_date}`,

@@ -51,7 +51,7 @@ describe('sending reminders', () => {
     expect(entries[1].message).toBe('Reminder 1 requested; waiting with an undo window of 1 s before delivery.');
 
     const mail = h.smtp.received.find((m) => m.messageId === `<${workflowId}@test.invoice-distribution.local>`)!;
-    expect(mail.subject).toBe(`Påminnelse 1 ${inv.number} från Friskvården Gym AB`);
+    expect(mail.subject).toBe(`Påminnelse 1 för faktura ${inv.number} från Friskvården Gym AB`);
     const text = await pdfText(mail.attachments[0].content);
     expect(text).toContain('Påminnelse 1');
     expect(text).toContain(inv.number);
