@@ -1,5 +1,4 @@
 import { bodyLimit } from 'hono/body-limit';
-import { swaggerUI } from '@hono/swagger-ui';
 import { newRouter, type AppDeps } from './context.js';
 import { tenantAuth } from './auth.js';
 import { idempotency } from './idempotency.js';
@@ -14,6 +13,7 @@ import { settlementRoutes } from './routes/credit-and-payment.js';
 import { printBatchRoutes } from './routes/print-batches.js';
 import { mandateRoutes } from './routes/autogiro-mandates.js';
 import { dunningRoutes } from './routes/dunning.js';
+import { docsRoutes } from './routes/docs.js';
 
 /** 10,000 invoice ids fit easily; a company logo (≤ 2 MB base64) too. */
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -54,7 +54,7 @@ export function createApp(deps: AppDeps) {
       description: 'Delivers invoices and payment reminders by e-mail, central print, e-invoice, Autogiro or own printer.',
     },
   });
-  app.get('/docs', swaggerUI({ url: '/openapi.json' }));
+  app.route('/', docsRoutes());
 
   app.notFound((c) => problemResponse(c, new ProblemError(404, 'not_found', 'Not found', `No route for ${c.req.method} ${c.req.path}.`)));
   app.onError((err, c) => {

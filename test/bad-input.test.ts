@@ -195,6 +195,10 @@ describe('the documented surface', () => {
     }
     const docs = await h.request('GET', '/docs');
     expect(docs.status).toBe(200);
-    expect(docs.text).toContain('swagger');
+    expect(docs.text).toContain('/docs/assets/swagger-ui-dist/swagger-ui-bundle.js');
+    const bundle = await h.app.request('/docs/assets/swagger-ui-dist/swagger-ui-bundle.js');
+    expect(bundle.status).toBe(200);
+    expect(bundle.headers.get('content-type')).toContain('javascript');
+    expect((await h.app.request('/docs/assets/swagger-ui-dist/..%2Fpackage.json')).status).toBe(404);
   });
 });
