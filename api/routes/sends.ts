@@ -20,23 +20,19 @@ export function sendRoutes(deps: AppDeps) {
     return requestSends(serviceDeps, tenantId, { invoiceIds: req.invoiceIds, templateId: req.templateId ?? null, kind });
   }
 
-  app.openapi(
-    route({
-      method: 'post', path: '/v1/invoices/send', tags: ['sending'],
-      summary: 'Send invoices: each is accepted (pending send, with its workflow) or refused with a reason',
-      request: body(SendRequest), responses: { 202: json(SendResponse, 'Accepted or refused one by one, in request order') },
-    }),
-    async (c) => c.json({ results: await send(c.get('tenantId'), c.req.valid('json'), 'invoice') }, 202),
-  );
-
-  app.openapi(
-    route({
-      method: 'post', path: '/v1/invoices/send-reminders', tags: ['sending'],
-      summary: 'Send payment reminders for overdue invoices',
-      request: body(SendRequest), responses: { 202: json(SendResponse, 'Accepted or refused one by one, in request order') },
-    }),
-    async (c) => c.json({ results: await send(c.get('tenantId'), c.req.valid('json'), 'reminder') }, 202),
-  );
+  const endpoints = [
+    { path: '/v1/invoices/send', kind: 'invoice', summary: 'Send invoices: each is accepted (pending send, with its workflow) or refused with a reason' },
+    { path: '/v1/invoices/send-reminders', kind: 'reminder', summary: 'Send payment reminders for overdue invoices, the same way' },
+  ] as const;
+  for (const e of endpoints) {
+    app.openapi(
+      route({
+        method: 'post', path: e.path, tags: ['sending'], summary: e.summary,
+        request: body(SendRequest), responses: { 202: json(SendResponse, 'Accepted or refused one by one, in request order') },
+      }),
+      async (c) => c.json({ results: await send(c.get('tenantId'), c.req.valid('json'), e.kind) }, 202),
+    );
+  }
 
   return app;
 }
