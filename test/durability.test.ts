@@ -21,7 +21,7 @@ afterAll(async () => {
 });
 
 /** The production worker entry point in its own process, so it can be killed without warning. */
-async function startWorkerProcess(): Promise<ChildProcess> {
+async function startWorkerProcess(opts: { reconciler: boolean } = { reconciler: false }): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
     env: {
       ...process.env,
@@ -30,7 +30,7 @@ async function startWorkerProcess(): Promise<ChildProcess> {
       TEMPORAL_TASK_QUEUE: h.taskQueue,
       SMTP_URL: h.smtp.url,
       MAIL_FROM,
-      RECONCILER: 'off',
+      RECONCILER: opts.reconciler ? 'on' : 'off',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -100,6 +100,23 @@ describe('crashes and restarts', () => {
       await worker.stop();
     }
     expect(h.smtp.received.filter((m) => m.messageId === `<${workflowId}@test.invoice-distribution.local>`)).toHaveLength(1);
+  });
+
+  it("the production worker's own reconciler picks up a send whose workflow never started", async () => {
+    const companyId = await f.company({ activeMethods: ['email'], defaultMethod: 'email', undoWindowSeconds: 0 });
+    const inv = await f.invoice(companyId, await f.person({ email: 'reconciled@example.com' }));
+    const [{ tenant_id: tenantId }] = await h.sql`SELECT tenant_id FROM invoices WHERE id = ${inv.id}`;
+    const broken = new Client({ connection: h.client.connection, namespace: 'namespace-that-does-not-exist' });
+    await requestSends({ sql: h.sql, client: broken, taskQueue: h.taskQueue }, tenantId, { invoiceIds: [inv.id], templateId: null, kind: 'invoice' });
+    await h.sql`UPDATE invoices SET pending_since = now() - interval '1 minute' WHERE id = ${inv.id}`;
+    const worker = await startWorkerProcess({ reconciler: true });
+    try {
+      await waitForStatus(h, inv.id, 'sent', 60_000);
+    } finally {
+      worker.kill('SIGTERM');
+      await new Promise((r) => worker.once('exit', r));
+    }
+    expect(h.smtp.received.filter((m) => m.to && !Array.isArray(m.to) && m.to.text === 'reconciled@example.com')).toHaveLength(1);
   });
 
   it('a send whose workflow was terminated by an operator is restored by the reconciler, with the reason', async () => {
