@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from './helpers/harness.js';
 import { fixtures } from './helpers/fixtures.js';
+import { connect } from '../db/client.js';
+import { createApp } from '../api/app.js';
 
 let h: Harness;
 let key: string;
@@ -178,6 +180,18 @@ describe('bad input gets a problem+json error and changes nothing', () => {
 });
 
 describe('the documented surface', () => {
+  it('/health answers 503 and names the failing check when the database is unreachable', async () => {
+    const unreachable = connect('postgres://postgres@127.0.0.1:1/nothing', { max: 1 });
+    try {
+      const app = createApp({ sql: unreachable, temporal: { client: h.client, taskQueue: h.taskQueue }, adminToken: 'x' });
+      const res = await app.request('/health');
+      expect(res.status).toBe(503);
+      expect(await res.json()).toEqual({ status: 'degraded', checks: { database: 'failing', temporal: 'ok' } });
+    } finally {
+      await unreachable.end({ timeout: 1 });
+    }
+  });
+
   it('serves /health, /openapi.json (3.1, every path of API.md) and /docs', async () => {
     const health = await h.request('GET', '/health');
     expect(health.status).toBe(200);
