@@ -1,7 +1,8 @@
 import pMap from 'p-map';
 import { ulid } from 'ulid';
 import type { Sql } from '../db/client.js';
-import { REMINDER_METHODS, type Method, type SendKind } from '../domain/methods.js';
+import type { SendKind } from '../domain/methods.js';
+import { sendRefusal } from '../domain/send-refusal.js';
 import { stockholmToday } from '../domain/dates.js';
 import type { SendInput } from '../workflows/definitions.js';
 import { startSendWorkflow, type TemporalDeps } from './start-send-workflow.js';
@@ -16,10 +17,6 @@ export interface SendServiceDeps extends TemporalDeps {
 }
 
 const START_CONCURRENCY = 64;
-
-function refusal(invoiceId: string, code: string, message: string): SendResult {
-  return { invoiceId, accepted: false, error: { code, message } };
-}
 
 function minutes(seconds: number): string {
   if (seconds === 0) return 'no undo window';
@@ -59,27 +56,13 @@ export async function requestSends(
     for (const id of request.invoiceIds) {
       if (decided.has(id)) continue;
       const r = byId.get(id);
-      const active = (r?.active_methods ?? []) as Method[];
-      let result: SendResult | null = null;
-      if (!r) result = refusal(id, 'not_found', 'No invoice with this id.');
-      else if (r.status === 'pending_send') result = refusal(id, 'invalid_status', 'The invoice is already waiting to be sent.');
-      else if (r.status === 'credited' || r.status === 'paid') {
-        result = refusal(id, 'invalid_status', `The invoice is ${r.status} and cannot be ${kind === 'reminder' ? 'reminded' : 'sent'}.`);
-      } else if (kind === 'invoice' && active.length === 0) {
-        result = refusal(id, 'no_active_method', 'The company has no active distribution method.');
-      } else if (kind === 'reminder') {
-        if (r.status !== 'sent' && r.status !== 'reminder') {
-          result = refusal(id, 'invalid_status', 'Only sent invoices (or invoices already reminded) can get a reminder.');
-        } else if (!r.reminder_distribution) {
-          result = refusal(id, 'reminders_disabled', 'The company has not turned on distribution of invoice reminders.');
-        } else if (!active.some((m) => REMINDER_METHODS.includes(m))) {
-          result = refusal(id, 'no_active_method', 'The company has no active method that can carry reminders.');
-        } else if (r.due_date >= today) {
-          result = refusal(id, 'not_overdue', `The invoice is not overdue (due ${r.due_date}).`);
-        }
-      }
-      if (result) {
-        decided.set(id, result);
+      const refused = sendRefusal(
+        kind,
+        r && { status: r.status, dueDate: r.due_date, activeMethods: r.active_methods, reminderDistribution: r.reminder_distribution },
+        today,
+      );
+      if (refused) {
+        decided.set(id, { invoiceId: id, accepted: false, error: refused });
         continue;
       }
       const wf = `${kind === 'reminder' ? 'remind' : 'send'}-${id}-${ulid()}`;

@@ -3,6 +3,7 @@ import { generateOcr, isValidOcr, luhnCheckDigit } from '../domain/ocr.js';
 import { computeTotals } from '../domain/totals.js';
 import { openingRecord, withdrawalRecord } from '../channels/autogiro-file.js';
 import { stockholmToday } from '../domain/dates.js';
+import { sendRefusal } from '../domain/send-refusal.js';
 
 describe('OCR references (shared/formats/ocr.md)', () => {
   it('matches the documented example: 1636976 — length digit 7, check digit 6', () => {
@@ -74,5 +75,27 @@ describe('dates are Swedish calendar dates', () => {
     expect(stockholmToday(new Date('2026-11-27T23:30:00Z'))).toBe('2026-11-28');
     expect(stockholmToday(new Date('2026-07-01T21:59:00Z'))).toBe('2026-07-01');
     expect(stockholmToday(new Date('2026-07-01T22:00:00Z'))).toBe('2026-07-02');
+  });
+});
+
+describe('who may be sent or reminded (request time)', () => {
+  const ok = { status: 'sent' as const, dueDate: '2026-10-01', activeMethods: ['email' as const], reminderDistribution: true };
+  const today = '2026-11-27';
+  it.each([
+    ['invoice', undefined, 'not_found'],
+    ['invoice', { ...ok, status: 'pending_send' }, 'invalid_status'],
+    ['invoice', { ...ok, status: 'paid' }, 'invalid_status'],
+    ['invoice', { ...ok, status: 'credited' }, 'invalid_status'],
+    ['invoice', { ...ok, activeMethods: [] }, 'no_active_method'],
+    ['invoice', { ...ok, status: 'unsent' }, null],
+    ['invoice', ok, null],
+    ['reminder', { ...ok, status: 'unsent' }, 'invalid_status'],
+    ['reminder', { ...ok, reminderDistribution: false }, 'reminders_disabled'],
+    ['reminder', { ...ok, activeMethods: ['e_invoice', 'autogiro'] }, 'no_active_method'],
+    ['reminder', { ...ok, dueDate: today }, 'not_overdue'],
+    ['reminder', { ...ok, status: 'reminder' }, null],
+    ['reminder', ok, null],
+  ] as const)('%s %o → %s', (kind, invoice, code) => {
+    expect(sendRefusal(kind, invoice as never, today)?.code ?? null).toBe(code);
   });
 });
