@@ -48,6 +48,9 @@ export async function ensureTemporalCli(log: (msg: string) => void = console.log
     const cached = path.join(cache, version, 'temporal');
     if (await executable(cached)) return cached;
   }
+  // Go as installed on these machines, even when a non-login shell left /usr/local/go/bin off PATH.
+  const go = (await onPath('go')) ?? ((await executable('/usr/local/go/bin/go')) ? '/usr/local/go/bin/go' : null);
+  if (!go) throw new Error('The Temporal CLI is not built yet and Go is not installed: install Go, or set TEMPORAL_CLI / TEMPORAL_ADDRESS.');
   const failures: string[] = [];
   for (const version of TEMPORAL_CLI_VERSIONS) {
     const target = path.join(cache, version);
@@ -57,7 +60,7 @@ export async function ensureTemporalCli(log: (msg: string) => void = console.log
     log(`Building the Temporal CLI ${version} from ${MODULE} (first run only; takes a few minutes)…`);
     const started = Date.now();
     try {
-      await run('go', ['install', `${MODULE}@${version}`], {
+      await run(go, ['install', `${MODULE}@${version}`], {
         env: { ...process.env, GOBIN: scratch, CGO_ENABLED: '0' },
         maxBuffer: 64 * 1024 * 1024,
       });
