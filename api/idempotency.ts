@@ -17,6 +17,10 @@ export function idempotency(sql: Sql): MiddlewareHandler<AppEnv> {
     const tenantId = c.get('tenantId');
     const raw = await c.req.raw.clone().text();
     const hash = createHash('sha256').update(`${c.req.method} ${c.req.path}\n${raw}`).digest('hex');
+    // A claim whose request never finished (the process died) is released after a while, so a
+    // retry is not refused forever; re-running is safe because every operation checks state.
+    await sql`DELETE FROM idempotency_keys WHERE tenant_id = ${tenantId} AND key = ${key}
+              AND status_code IS NULL AND created_at < now() - interval '5 minutes'`;
     const [claimed] = await sql`
       INSERT INTO idempotency_keys (tenant_id, key, request_hash) VALUES (${tenantId}, ${key}, ${hash})
       ON CONFLICT DO NOTHING RETURNING key`;

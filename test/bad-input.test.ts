@@ -176,6 +176,15 @@ describe('bad input gets a problem+json error and changes nothing', () => {
     expect(requested).toHaveLength(1);
     const other = await h.request('POST', '/v1/invoices/send', { key, headers, body: { invoiceIds: [invoice.id] } });
     expectProblem(other, 422, 'idempotency_key_reused');
+
+    // A claim left by a request that never finished: 409 at first, released after five minutes.
+    const abandoned = { 'idempotency-key': 'abandoned-1' };
+    const body = { invoiceIds: ['inv_nope'] };
+    await h.request('POST', '/v1/invoices/send', { key, headers: abandoned, body });
+    await h.sql`UPDATE idempotency_keys SET status_code = NULL, response = NULL WHERE key = 'abandoned-1'`;
+    expectProblem(await h.request('POST', '/v1/invoices/send', { key, headers: abandoned, body }), 409, 'idempotency_in_progress');
+    await h.sql`UPDATE idempotency_keys SET created_at = now() - interval '6 minutes' WHERE key = 'abandoned-1'`;
+    expect((await h.request('POST', '/v1/invoices/send', { key, headers: abandoned, body })).status).toBe(202);
   });
 });
 
