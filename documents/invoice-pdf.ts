@@ -116,8 +116,8 @@ export function invoiceDocDefinition(d: InvoiceDocument): Record<string, unknown
       fontSize: 11,
     },
     {
-      absolutePosition: { x: 120 * MM, y: 52 * MM },
-      table: { widths: [95, 'auto'], body: facts.map(([k, v]) => [{ text: k, bold: true }, v]) },
+      absolutePosition: { x: 112 * MM, y: 52 * MM },
+      table: { widths: [112, 'auto'], body: facts.map(([k, v]) => [{ text: k, bold: true }, v]) },
       layout: 'noBorders',
       fontSize: 9,
     },
