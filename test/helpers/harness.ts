@@ -30,12 +30,14 @@ export const MAIL_FROM = 'invoices@test.invoice-distribution.local';
 export interface HarnessOptions {
   printProviderUrl?: string;
   pageroApiUrl?: string;
+  /** Another Temporal server than the suite's shared one. */
+  temporalAddress?: string;
 }
 
 export async function createHarness(opts: HarnessOptions = {}) {
   const db = await createTestDatabase();
   const smtp = await startSmtpServer();
-  const address = inject('temporalAddress');
+  const address = opts.temporalAddress ?? inject('temporalAddress');
   const taskQueue = `test-${randomBytes(6).toString('hex')}`;
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: 'default' });
