@@ -32,10 +32,12 @@ export interface HarnessOptions {
   pageroApiUrl?: string;
   /** Another Temporal server than the suite's shared one. */
   temporalAddress?: string;
+  /** Another PostgreSQL server than TEST_DATABASE_URL (the harness creates its database there). */
+  databaseServerUrl?: string;
 }
 
 export async function createHarness(opts: HarnessOptions = {}) {
-  const db = await createTestDatabase();
+  const db = await createTestDatabase(opts.databaseServerUrl);
   const smtp = await startSmtpServer();
   const address = opts.temporalAddress ?? inject('temporalAddress');
   const taskQueue = `test-${randomBytes(6).toString('hex')}`;
