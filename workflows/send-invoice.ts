@@ -8,6 +8,7 @@ import {
   TimeoutFailure,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
+import type { DeliveryPlan } from '../activities/plan-delivery.js';
 import {
   creditSignal,
   creditUpdate,
@@ -99,6 +100,7 @@ export async function sendInvoice(input: SendInput): Promise<SendStatus> {
   }
 
   status.phase = 'delivering';
+  let delivered: { plan: DeliveryPlan; documentId: string; externalId: string | null };
   try {
     const plan = await bookkeeping.planDelivery(ref);
     status.method = plan.method;
@@ -111,12 +113,8 @@ export async function sendInvoice(input: SendInput): Promise<SendStatus> {
       e_invoice: channels.deliverEInvoice,
       autogiro: channels.deliverAutogiro,
     }[plan.method];
-    const delivered = await deliver({ ref, plan, documentId });
-    await bookkeeping.recordDelivered({ ref, plan, documentId, externalId: delivered.externalId });
-    status.phase = 'done';
-    status.outcome = 'sent';
-    upsertSearchAttributes([{ key: DeliveryOutcomeKey, value: 'sent' }]);
-    return status;
+    const { externalId } = await deliver({ ref, plan, documentId });
+    delivered = { plan, documentId, externalId };
   } catch (err) {
     const failure = failureOf(err);
     await bookkeeping.restoreAfterFailure({ ref, code: failure.code, message: failure.message });
@@ -126,4 +124,10 @@ export async function sendInvoice(input: SendInput): Promise<SendStatus> {
     // The run shows as failed in the Web UI with the business reason; the invoice is already restored.
     throw ApplicationFailure.nonRetryable(failure.message, failure.code);
   }
+  // Delivered: from here on nothing may restore the invoice; recording retries until it succeeds.
+  await bookkeeping.recordDelivered({ ref, ...delivered });
+  status.phase = 'done';
+  status.outcome = 'sent';
+  upsertSearchAttributes([{ key: DeliveryOutcomeKey, value: 'sent' }]);
+  return status;
 }
