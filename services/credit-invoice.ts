@@ -23,6 +23,7 @@ export async function creditInvoice(
   if (!row) return { kind: 'not_found' };
   if (row.status === 'credited' || row.status === 'paid') return { kind: 'conflict', status: row.status };
 
+  let workflowAnswered = false;
   if (row.pending_workflow_id) {
     try {
       const handle = deps.client.workflow.getHandle(row.pending_workflow_id);
@@ -32,6 +33,7 @@ export async function creditInvoice(
         new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no answer from the send workflow')), UPDATE_TIMEOUT_MS).unref()),
       ]);
       if (undone) return { kind: 'credited', undone: true };
+      workflowAnswered = true;
     } catch {
       // The workflow is not running (never started or already ended): credit directly below.
     }
@@ -48,12 +50,17 @@ export async function creditInvoice(
       const [now] = await tx`SELECT status FROM invoices WHERE id = ${invoiceId} AND tenant_id = ${tenantId}`;
       return { kind: 'conflict', status: now?.status ?? 'unknown' } as CreditOutcome;
     }
-    const wasPending = updated.before === 'pending_send';
+    const pendingNote =
+      updated.before !== 'pending_send'
+        ? ''
+        : workflowAnswered
+          ? ' The undo window had passed, so the delivery already under way was not recalled.'
+          : ' The send waiting to go out will not be delivered unless its delivery had already begun.';
     await appendHistory(tx, {
       tenantId,
       invoiceId,
       type: 'credited',
-      message: `Invoice credited.${wasPending ? ' The undo window had passed, so the delivery already under way was not recalled.' : ''}${reason ? ` Reason: ${reason}` : ''}`,
+      message: `Invoice credited.${pendingNote}${reason ? ` Reason: ${reason}` : ''}`,
     });
     return { kind: 'credited', undone: false } as CreditOutcome;
   });
