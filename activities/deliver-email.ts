@@ -5,6 +5,7 @@ import { isDeliverableEmail } from '../domain/email-address.js';
 import { formatMoney, LABELS } from '../documents/labels.js';
 import { FailureType, type SendRef } from '../workflows/definitions.js';
 import { loadSendContext } from './load-send-context.js';
+import { chooseTemplate } from './render-document.js';
 import { beginDelivery, finishDelivery } from './deliveries.js';
 import type { DeliveryPlan } from './plan-delivery.js';
 
@@ -29,15 +30,13 @@ export async function deliverEmail(
   if (!ctx) throw ApplicationFailure.nonRetryable('The invoice no longer exists.', FailureType.NoLongerPending);
   const [doc] = await deps.sql`SELECT content FROM documents WHERE id = ${documentId} AND tenant_id = ${ref.tenantId}`;
   const inv = ctx.invoice;
-  const lang = ref.templateId
-    ? ((await deps.sql`SELECT language FROM templates WHERE id = ${ref.templateId} AND tenant_id = ${ref.tenantId}`)[0]?.language ?? 'sv')
-    : 'sv';
-  const L = LABELS[lang as 'sv' | 'en'];
+  const lang = (await chooseTemplate(deps.sql, ref, 'email')).language;
+  const L = LABELS[lang];
   const isReminder = ref.kind === 'reminder';
   const title = isReminder ? `${L.reminder} ${inv.reminder_count}` : L.invoice;
   const from = lang === 'sv' ? 'från' : 'from';
   const forInvoice = isReminder ? (lang === 'sv' ? ' för faktura' : ' for invoice') : '';
-  const amount = formatMoney(Number(inv.total_amount), inv.currency, lang as 'sv' | 'en');
+  const amount = formatMoney(Number(inv.total_amount), inv.currency, lang);
   const domain = deps.mailFrom.split('@')[1] ?? 'localhost';
   try {
     const sent = await deps.email.send({

@@ -105,13 +105,10 @@ export async function renderDocument(sql: Sql, input: { ref: SendRef; method: Me
   return { documentId: row.id };
 }
 
-async function chooseTemplate(sql: Sql, ref: SendRef, method: Method): Promise<DocumentTemplate> {
-  let template: DocumentTemplate = STANDARD_TEMPLATE;
-  // Central print always uses the standard template with the company logo (SPEC §4.2).
-  if (method !== 'central_print' && ref.templateId) {
-    const [t] = await sql`SELECT language, header_text, footer_text, accent_color FROM templates
-                          WHERE id = ${ref.templateId} AND tenant_id = ${ref.tenantId}`;
-    if (t) template = { language: t.language, headerText: t.header_text, footerText: t.footer_text, accentColor: t.accent_color };
-  }
-  return template;
+/** The send's chosen template, or the standard one; central print always uses the standard template with the logo (SPEC §4.2). */
+export async function chooseTemplate(sql: Sql, ref: SendRef, method: Method): Promise<DocumentTemplate> {
+  if (method === 'central_print' || !ref.templateId) return STANDARD_TEMPLATE;
+  const [t] = await sql`SELECT language, header_text, footer_text, accent_color FROM templates
+                        WHERE id = ${ref.templateId} AND tenant_id = ${ref.tenantId}`;
+  return t ? { language: t.language, headerText: t.header_text, footerText: t.footer_text, accentColor: t.accent_color } : STANDARD_TEMPLATE;
 }

@@ -3,13 +3,12 @@
 //   npm run bench -- --invoices 10000
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
-import { connect } from '../db/client.js';
-import { migrate } from '../db/migrate.js';
+import { createTestDatabase } from '../test/helpers/database.js';
+import { freePort } from '../platform/free-port.js';
 import { createApp } from '../api/app.js';
 import { ensureTemporalCli } from '../platform/temporal-cli.js';
 import { startTemporalDevServer } from '../platform/temporal-dev-server.js';
@@ -18,24 +17,11 @@ const { values } = parseArgs({ options: { invoices: { type: 'string', default: '
 const n = Number(values.invoices);
 const baseUrl = process.env.DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-
-const dbName = `bench_${randomBytes(4).toString('hex')}`;
-const admin = connect(baseUrl, { max: 1 });
-await admin.unsafe(`CREATE DATABASE ${dbName}`);
-const url = new URL(baseUrl);
-url.pathname = `/${dbName}`;
-const sql = connect(url.toString());
+const db = await createTestDatabase(baseUrl);
+const { sql } = db;
 const dataDir = await mkdtemp(path.join(os.tmpdir(), 'invoice-bench-'));
 const dev = await startTemporalDevServer({ cli: await ensureTemporalCli(), dataDir, port: await freePort(), uiPort: await freePort(), namespace: 'default' });
 try {
-  await migrate(sql);
   const client = new Client({ connection: await Connection.connect({ address: dev.address }) });
   const adminToken = randomBytes(8).toString('hex');
   const app = createApp({ sql, temporal: { client, taskQueue: 'bench' }, adminToken });
@@ -68,9 +54,7 @@ try {
   console.log(`  RSS ${(rssBefore / 2 ** 20).toFixed(0)} MiB before, peak ${(peakRss / 2 ** 20).toFixed(0)} MiB`);
   await client.connection.close();
 } finally {
-  await sql.end();
+  await db.drop();
   await dev.stop();
-  await admin.unsafe(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-  await admin.end();
   await rm(dataDir, { recursive: true, force: true });
 }

@@ -116,7 +116,6 @@ export function invoiceFromRow(r: Row) {
     pendingWorkflowId: (r.pending_workflow_id ?? null) as string | null,
   };
 }
-export type Invoice = ReturnType<typeof invoiceFromRow>;
 
 export function historyFromRow(r: Row) {
   const entry: Record<string, unknown> = { at: iso(r.at), type: r.type, message: r.message };
@@ -137,4 +136,3 @@ export function partyFromReference(r: Row): Party {
   return { kind: 'invoice_reference', name: r.name, email: r.email, invoiceEmail: null, address: r.address };
 }
 
-export { iso };

@@ -2,8 +2,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { SendKind } from '../domain/methods.js';
 
-export const TASK_QUEUE_DEFAULT = 'invoice-distribution';
-
 export interface SendRef {
   tenantId: string;
   invoiceId: string;
@@ -40,5 +38,4 @@ export const FailureType = {
   InvalidRecipient: 'InvalidRecipient',
   DeliveryRejected: 'DeliveryRejected',
   NoLongerPending: 'NoLongerPending',
-  ChannelUnavailable: 'ChannelUnavailable',
 } as const;
