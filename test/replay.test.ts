@@ -1,0 +1,26 @@
+// Runs in flight outlive deploys: every recorded history (test/replay/histories, one per path of
+// the send workflow and per workflow version that recorded it) must replay against the current
+// workflow code without a non-determinism error. `npm run record-histories` adds new ones.
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { expect, inject, it } from 'vitest';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
+import { Worker } from '@temporalio/worker';
+
+const DIR = path.join(import.meta.dirname, 'replay', 'histories');
+const PATHS = ['sent-email', 'undone-update', 'undone-signal', 'failed-restored', 'no-eligible-method', 'fallback-own-printer', 'sent-central-print', 'reminder-sent'];
+
+it('replays every recorded history of the send workflow against the current code', async () => {
+  const files = (await readdir(DIR)).filter((f) => f.endsWith('.json')).sort();
+  // Every path is covered by at least the first recorded version.
+  for (const p of PATHS) expect(files).toContain(`v1-${p}.json`);
+
+  const histories = await Promise.all(
+    files.map(async (file) => ({ workflowId: file, history: historyFromJSON(JSON.parse(await readFile(path.join(DIR, file), 'utf8'))) })),
+  );
+  const results: { file: string; error: string | null }[] = [];
+  for await (const r of Worker.runReplayHistories({ workflowBundle: { codePath: inject('workflowBundlePath') } }, histories)) {
+    results.push({ file: r.workflowId, error: r.error ? String(r.error) : null });
+  }
+  expect(results).toEqual(files.map((file) => ({ file, error: null })));
+});

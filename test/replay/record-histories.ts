@@ -1,0 +1,86 @@
+// Records one workflow history per path of the send workflow into test/replay/histories/, so the
+// replay test can prove that new workflow code still replays runs started by older code.
+// Run with `npm run record-histories` (before changing workflow code, to capture the old shape);
+// existing files are kept, so histories of older versions stay as they were recorded.
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { ensureTemporalCli } from '../../platform/temporal-cli.js';
+import { createHarness, type Harness } from '../helpers/harness.js';
+import { fixtures, waitFor } from '../helpers/fixtures.js';
+import { creditSignal } from '../../workflows/definitions.js';
+
+const DIR = path.join(import.meta.dirname, 'histories');
+const VERSION = process.env.HISTORY_VERSION ?? 'v1';
+
+let h: Harness;
+let key: string;
+let f: ReturnType<typeof fixtures>;
+let stopWorker: () => Promise<void>;
+
+beforeAll(async () => {
+  h = await createHarness();
+  stopWorker = (await h.startWorker()).stop;
+  key = await h.createTenant();
+  f = fixtures(h, key);
+});
+afterAll(async () => {
+  await stopWorker?.();
+  await h?.close();
+});
+
+async function save(name: string, workflowId: string) {
+  const handle = h.client.workflow.getHandle(workflowId);
+  await handle.result().catch(() => undefined);
+  const file = path.join(DIR, `${VERSION}-${name}.json`);
+  if (existsSync(file)) return;
+  // The CLI writes the history in the proto3 JSON form that historyFromJSON reads back.
+  const { stdout } = await promisify(execFile)(await ensureTemporalCli(() => {}), [
+    'workflow', 'show', '--workflow-id', workflowId, '--address', h.temporalAddress, '--output', 'json',
+  ], { maxBuffer: 64 * 1024 * 1024 });
+  await writeFile(file, stdout);
+}
+
+const send = async (invoiceId: string, kind: 'send' | 'send-reminders' = 'send') => {
+  const res = await h.request('POST', `/v1/invoices/${kind}`, { key, body: { invoiceIds: [invoiceId] } });
+  expect(res.json.results[0].accepted).toBe(true);
+  return res.json.results[0].workflowId as string;
+};
+
+it('records a history of every path', async () => {
+  const email = await f.company({ activeMethods: ['email'], defaultMethod: 'email', undoWindowSeconds: 0 });
+  await save('sent-email', await send((await f.invoice(email, await f.person())).id));
+
+  const windowed = await f.company({ activeMethods: ['email'], defaultMethod: 'email', undoWindowSeconds: 60 });
+  const undoInv = await f.invoice(windowed, await f.person());
+  const undoWf = await send(undoInv.id);
+  const credit = await h.request('POST', `/v1/invoices/${undoInv.id}/credit`, { key, body: { reason: 'wrong amount' } });
+  expect(credit.json.undone).toBe(true);
+  await save('undone-update', undoWf);
+
+  const signalInv = await f.invoice(windowed, await f.person());
+  const signalWf = await send(signalInv.id);
+  await h.client.workflow.getHandle(signalWf).signal(creditSignal, { reason: 'from the billing system' });
+  await save('undone-signal', signalWf);
+
+  h.smtp.state.refuse = true;
+  await save('failed-restored', await send((await f.invoice(email, await f.person())).id));
+  h.smtp.state.refuse = false;
+
+  await save('no-eligible-method', await send((await f.invoice(email, await f.person({ email: null }))).id));
+
+  const fallback = await f.company({ activeMethods: ['email', 'own_printer'], defaultMethod: 'email', fallbackMethod: 'own_printer' });
+  await save('fallback-own-printer', await send((await f.invoice(fallback, await f.person({ email: null }))).id));
+
+  const central = await f.company({ activeMethods: ['central_print'], defaultMethod: 'central_print' });
+  await save('sent-central-print', await send((await f.invoice(central, await f.person())).id));
+
+  const reminders = await f.company({ activeMethods: ['email'], defaultMethod: 'email', reminderDistribution: true });
+  const overdue = await f.invoice(reminders, await f.person(), { issueDate: '2026-01-01', dueDate: '2026-01-31' });
+  await send(overdue.id);
+  await waitFor(async () => (await h.sql`SELECT status FROM invoices WHERE id = ${overdue.id}`)[0].status === 'sent');
+  await save('reminder-sent', await send(overdue.id, 'send-reminders'));
+});
