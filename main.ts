@@ -1,7 +1,6 @@
 // Runs the whole service on embedded defaults: PostgreSQL, a Temporal dev server with its Web UI,
 // the worker and the API, plus demo data. Each part switches to an external one when its
 // environment variable is set (README).
-import { mkdir } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { serve } from '@hono/node-server';
@@ -10,7 +9,8 @@ import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from './config.js';
 import { connect } from './db/client.js';
 import { migrate } from './db/migrate.js';
-import { startEmbeddedPostgres } from './platform/embedded-db.js';
+import { prepareDataDir, startEmbeddedPostgres } from './platform/embedded-db.js';
+import { escapeForLog } from './platform/log-line.js';
 import { ensureTemporalCli } from './platform/temporal-cli.js';
 import { startTemporalDevServer } from './platform/temporal-dev-server.js';
 import { createApp } from './api/app.js';
@@ -19,9 +19,11 @@ import { createChannels } from './channels/create-channels.js';
 import { startReconcileLoop } from './services/reconcile-pending.js';
 import { ensureDemoData } from './services/demo-data.js';
 
-const log = (msg: string) => console.log(`[invoice-distribution] ${msg}`);
+// Everything this process and its children create (outbox, SQLite file) is for its own user only.
+process.umask(0o077);
+const log = (msg: string) => console.log(`[invoice-distribution] ${escapeForLog(msg)}`);
 const config = loadConfig();
-await mkdir(config.dataDir, { recursive: true });
+await prepareDataDir(config.dataDir, { embeddedPostgres: !config.databaseUrl });
 const stops: (() => Promise<unknown>)[] = [];
 
 let databaseUrl = config.databaseUrl;
@@ -69,7 +71,7 @@ const stopReconciler = startReconcileLoop({ sql, client, taskQueue: config.taskQ
 
 const adminToken = config.adminToken ?? randomBytes(24).toString('base64url');
 const app = createApp({ sql, temporal: { client, taskQueue: config.taskQueue }, adminToken, log });
-const server = serve({ fetch: app.fetch, port: config.port, hostname: '0.0.0.0' });
+const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host });
 
 log(`API            http://localhost:${config.port}   (docs: http://localhost:${config.port}/docs)`);
 log(`Temporal UI    ${uiUrl}`);

@@ -1,4 +1,4 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { writePrivateFile } from '../platform/private-files.js';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Sql } from '../db/client.js';
@@ -52,9 +52,8 @@ export async function deliverAutogiro(
       ON CONFLICT (workflow_id) DO NOTHING`;
     const rows = await tx`SELECT record FROM autogiro_records WHERE company_id = ${inv.company_id} AND file_date = ${today} ORDER BY created_at, workflow_id`;
     const file = autogiroFilePath(deps.autogiroOutboxDir, inv.company_id, inv.autogiro_customer_number, today);
-    await mkdir(path.dirname(file), { recursive: true });
-    await writeFile(`${file}.tmp`, paymentFile(openingRecord({ date: today, customerNumber: inv.autogiro_customer_number, bankgiro: inv.bankgiro }), rows.map((r) => r.record)), 'latin1');
-    await rename(`${file}.tmp`, file);
+    const content = paymentFile(openingRecord({ date: today, customerNumber: inv.autogiro_customer_number, bankgiro: inv.bankgiro }), rows.map((r) => r.record));
+    await writePrivateFile(file, content, { encoding: 'latin1', atomic: true });
     await finishDelivery(tx, ref.workflowId, path.basename(file));
     return { externalId: path.basename(file) };
   });

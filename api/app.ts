@@ -1,4 +1,9 @@
+import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { secureHeaders } from 'hono/secure-headers';
+import { AuthThrottle } from './auth-throttle.js';
+import { inputGuard } from './input-guard.js';
+import { escapeForLog } from '../platform/log-line.js';
 import { newRouter, type AppDeps } from './context.js';
 import { tenantAuth } from './auth.js';
 import { idempotency } from './idempotency.js';
@@ -18,6 +23,11 @@ import { docsRoutes } from './routes/docs.js';
 /** 10,000 invoice ids fit easily; a company logo (≤ 2 MB base64) too. */
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
+const noStore: MiddlewareHandler = async (c, next) => {
+  await next();
+  c.res.headers.set('cache-control', 'no-store');
+};
+
 export function createApp(deps: AppDeps) {
   const app = newRouter();
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'Tenant API key' });
@@ -32,11 +42,17 @@ export function createApp(deps: AppDeps) {
       },
     }),
   );
-  app.use('/v1/*', tenantAuth(deps.sql));
+  app.use('*', secureHeaders());
+  // Invoices, people and documents are personal data: no cache keeps a copy.
+  app.use('/v1/*', noStore);
+  app.use('/admin/*', noStore);
+  const throttle = new AuthThrottle();
+  app.use('/v1/*', tenantAuth(deps.sql, throttle));
+  app.use('*', inputGuard());
   app.use('/v1/*', idempotency(deps.sql));
 
   app.route('/', healthRoutes(deps));
-  app.route('/', adminRoutes(deps));
+  app.route('/', adminRoutes(deps, throttle));
   app.route('/', companyRoutes(deps));
   app.route('/', partyRoutes(deps));
   app.route('/', invoiceRoutes(deps));
@@ -59,7 +75,7 @@ export function createApp(deps: AppDeps) {
   app.notFound((c) => problemResponse(c, new ProblemError(404, 'not_found', 'Not found', `No route for ${c.req.method} ${c.req.path}.`)));
   app.onError((err, c) => {
     const p = toProblem(err);
-    if (p.status >= 500) deps.log?.(`error on ${c.req.method} ${c.req.path}: ${(err as Error).stack ?? err}`);
+    if (p.status >= 500) deps.log?.(`error on ${c.req.method} ${escapeForLog(c.req.path)}: ${escapeForLog(String((err as Error).stack ?? err))}`);
     return problemResponse(c, p);
   });
   return app;

@@ -3,6 +3,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { Sql } from '../db/client.js';
 import { ProblemError } from './problem.js';
 import type { AppEnv } from './context.js';
+import type { AuthThrottle } from './auth-throttle.js';
 
 export const hashApiKey = (key: string) => createHash('sha256').update(key).digest('hex');
 
@@ -14,23 +15,30 @@ function bearer(header: string | undefined): string | null {
 }
 
 /** Resolves the API key to its tenant; every query below is scoped by that tenant id. */
-export function tenantAuth(sql: Sql): MiddlewareHandler<AppEnv> {
+export function tenantAuth(sql: Sql, throttle: AuthThrottle): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
+    throttle.check(c);
     const key = bearer(c.req.header('authorization'));
-    if (!key || key.length > 200) throw unauthorized();
-    const [tenant] = await sql`SELECT id FROM tenants WHERE api_key_hash = ${hashApiKey(key)}`;
-    if (!tenant) throw unauthorized();
+    const [tenant] = key && key.length <= 200 ? await sql`SELECT id FROM tenants WHERE api_key_hash = ${hashApiKey(key)}` : [];
+    if (!tenant) {
+      throttle.fail(c);
+      throw unauthorized();
+    }
     c.set('tenantId', tenant.id);
     await next();
   };
 }
 
-export function adminAuth(adminToken: string): MiddlewareHandler {
+export function adminAuth(adminToken: string, throttle: AuthThrottle): MiddlewareHandler {
   return async (c, next) => {
+    throttle.check(c);
     const key = bearer(c.req.header('authorization'));
     const a = Buffer.from(hashApiKey(key ?? ''));
     const b = Buffer.from(hashApiKey(adminToken));
-    if (!key || !timingSafeEqual(a, b)) throw unauthorized();
+    if (!key || !timingSafeEqual(a, b)) {
+      throttle.fail(c);
+      throw unauthorized();
+    }
     await next();
   };
 }

@@ -5,6 +5,9 @@ import { loadConfig } from '../config.js';
 import { connect } from '../db/client.js';
 import { migrate } from '../db/migrate.js';
 import { createApp } from './app.js';
+import { escapeForLog } from '../platform/log-line.js';
+
+process.umask(0o077);
 
 const config = loadConfig();
 if (!config.databaseUrl || !config.temporalAddress || !config.adminToken) {
@@ -18,7 +21,7 @@ const app = createApp({
   sql,
   temporal: { client, taskQueue: config.taskQueue },
   adminToken: config.adminToken,
-  log: (m) => console.log(`[api] ${m}`),
+  log: (m) => console.log(`[api] ${escapeForLog(m)}`),
 });
-serve({ fetch: app.fetch, port: config.port, hostname: '0.0.0.0' });
-console.log(`[api] listening on :${config.port}`);
+serve({ fetch: app.fetch, port: config.port, hostname: config.host });
+console.log(`[api] listening on ${config.host}:${config.port}`);

@@ -14,6 +14,7 @@ export class ProblemError extends Error {
     readonly title: string,
     readonly detail: string,
     readonly errors?: FieldError[],
+    readonly headers?: Record<string, string>,
   ) {
     super(detail);
   }
@@ -34,10 +35,9 @@ export function problemResponse(c: Context, p: ProblemError): Response {
     instance: c.req.path,
   };
   if (p.errors) body.errors = p.errors;
-  return new Response(JSON.stringify(body), {
-    status: p.status,
-    headers: { 'content-type': 'application/problem+json' },
-  });
+  const headers: Record<string, string> = { 'content-type': 'application/problem+json', ...p.headers };
+  if (p.status === 401) headers['www-authenticate'] = 'Bearer realm="invoice-distribution"';
+  return new Response(JSON.stringify(body), { status: p.status, headers });
 }
 
 export function toProblem(err: unknown): ProblemError {

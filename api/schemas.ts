@@ -2,6 +2,8 @@ import { z } from '@hono/zod-openapi';
 import { METHODS, INVOICE_STATUSES } from '../domain/methods.js';
 import { isDeliverableEmail } from '../domain/email-address.js';
 import { isValidOcr } from '../domain/ocr.js';
+import { computeTotals } from '../domain/totals.js';
+import { MAX_LOGO_BYTES } from '../documents/logo-image.js';
 
 // Request bodies are strict: an unknown field is a 422, not silently ignored.
 
@@ -10,7 +12,9 @@ export const StatusSchema = z.enum(INVOICE_STATUSES).openapi('InvoiceStatus');
 
 const text = (max = 200) => z.string().trim().min(1).max(max).refine((s) => !/[\r\n]/.test(s), 'must be a single line');
 export const EmailSchema = z.string().trim().max(254).refine(isDeliverableEmail, 'must be a valid e-mail address');
-const date = z.iso.date();
+// PostgreSQL has no year 0, and no invoice is dated outside these years.
+export const CalendarDate = z.iso.date().refine((d) => d >= '1900-01-01' && d <= '2999-12-31', 'must be a date between 1900-01-01 and 2999-12-31');
+const date = CalendarDate;
 
 export const AddressSchema = z
   .strictObject({
@@ -21,11 +25,14 @@ export const AddressSchema = z
   })
   .openapi('Address');
 
-function imageMatches(contentType: string, base64: string): boolean {
-  const head = Buffer.from(base64.slice(0, 16), 'base64');
-  if (contentType === 'image/png') return head.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
-  return head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff;
-}
+
+/** A logo is decoded in full when it arrives (see documents/logo-image.ts). */
+export const LogoUpload = z
+  .strictObject({
+    contentType: z.enum(['image/png', 'image/jpeg']),
+    data: z.base64().max(Math.ceil((MAX_LOGO_BYTES * 4) / 3) + 4),
+  })
+  .openapi('LogoUpload');
 
 export const ParamsId = z.object({ id: z.string().min(1).max(100).openapi({ param: { name: 'id', in: 'path' } }) });
 
@@ -44,14 +51,7 @@ export const CompanyCreate = z.strictObject({
   email: EmailSchema.optional(),
   phone: text(40).optional(),
   bankgiro: bankgiro.optional(),
-  logo: z
-    .strictObject({
-      contentType: z.enum(['image/png', 'image/jpeg']),
-      data: z.base64().max(2_000_000),
-    })
-    // The PDF renderer embeds the bytes as they are: they must really be the image type named.
-    .refine((l) => imageMatches(l.contentType, l.data), { path: ['data'], message: 'is not an image of the given contentType' })
-    .optional(),
+  logo: LogoUpload.optional(),
   autogiroCustomerNumber: z.string().regex(/^\d{1,6}$/, 'must be up to 6 digits').optional(),
   peppolId: peppolId.optional(),
 });
@@ -184,7 +184,17 @@ export const InvoiceCreate = z
     ocr: z.string().refine(isValidOcr, 'must be 2-25 digits ending in a valid check digit').optional(),
     lines: z.array(Line).min(1).max(500),
   })
-  .refine((v) => v.dueDate >= v.issueDate, { path: ['dueDate'], message: 'must not be before issueDate' });
+  .refine((v) => v.dueDate >= v.issueDate, { path: ['dueDate'], message: 'must not be before issueDate' })
+  // Amounts are exact integers in öre everywhere (JSON, JavaScript, bigint columns) only below 2^53.
+  .superRefine((v, ctx) => {
+    const t = computeTotals(v.lines);
+    if (![t.netAmount, t.vatAmount, t.totalAmount].every((a) => Math.abs(a) <= MAX_TOTAL_ORE)) {
+      ctx.addIssue({ code: 'custom', path: ['lines'], message: `the invoice total must stay within ±${MAX_TOTAL_ORE} öre` });
+    }
+  });
+
+/** Far above any invoice, and below 2^53 so every sum of öre stays an exact integer. */
+export const MAX_TOTAL_ORE = 2 ** 52;
 
 export const InvoicePatch = z.strictObject({ email: z.union([z.literal(''), EmailSchema]) });
 

@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writePrivateFile } from '../platform/private-files.js';
 import path from 'node:path';
 import nodemailer, { type SendMailOptions } from 'nodemailer';
 
@@ -52,9 +52,8 @@ export function createEmailChannel(opts: { smtpUrl?: string | null; outboxDir: s
   return {
     async send(mail) {
       const info = await transport.sendMail(toMessage(mail));
-      await mkdir(opts.outboxDir, { recursive: true });
       const file = path.join(opts.outboxDir, `${mail.messageId.replace(/^<|>$/g, '').replace(/[^A-Za-z0-9._@-]/g, '_')}.eml`);
-      await writeFile(file, info.message as Buffer);
+      await writePrivateFile(file, info.message as Buffer);
       return { messageId: info.messageId, destination: file };
     },
   };

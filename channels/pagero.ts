@@ -1,4 +1,4 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { writePrivateFile } from '../platform/private-files.js';
 import path from 'node:path';
 import { readProviderResponse } from './permanent-error.js';
 
@@ -35,10 +35,7 @@ export function createEInvoiceChannel(opts: { url: string | null; token: string 
   }
   return {
     async submit({ deliveryId, ubl }) {
-      await mkdir(opts.outboxDir, { recursive: true });
-      const file = path.join(opts.outboxDir, `${deliveryId}.xml`);
-      await writeFile(`${file}.tmp`, ubl);
-      await rename(`${file}.tmp`, file);
+      await writePrivateFile(path.join(opts.outboxDir, `${deliveryId}.xml`), ubl, { atomic: true });
       return { documentId: `file:${deliveryId}` };
     },
   };

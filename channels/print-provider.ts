@@ -1,4 +1,4 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { writePrivateFile } from '../platform/private-files.js';
 import path from 'node:path';
 import { readProviderResponse } from './permanent-error.js';
 
@@ -48,12 +48,10 @@ export function createPrintProvider(opts: { url: string | null; token: string | 
   }
   return {
     async submit({ manifest, pdf }) {
-      await mkdir(opts.outboxDir, { recursive: true });
       const base = path.join(opts.outboxDir, manifest.deliveryId);
       // PDF first, manifest last: a print house picks up a job when its manifest appears.
-      await writeFile(`${base}.pdf`, pdf);
-      await writeFile(`${base}.json.tmp`, JSON.stringify(manifest, null, 2));
-      await rename(`${base}.json.tmp`, `${base}.json`);
+      await writePrivateFile(`${base}.pdf`, pdf);
+      await writePrivateFile(`${base}.json`, JSON.stringify(manifest, null, 2), { atomic: true });
       return { jobId: `file:${manifest.deliveryId}` };
     },
   };

@@ -7,8 +7,10 @@ import { migrate } from '../db/migrate.js';
 import { createChannels } from '../channels/create-channels.js';
 import { startReconcileLoop } from '../services/reconcile-pending.js';
 import { createWorker } from './create-worker.js';
+import { escapeForLog } from '../platform/log-line.js';
 
-const log = (msg: string) => console.log(`[worker] ${msg}`);
+process.umask(0o077);
+const log = (msg: string) => console.log(`[worker] ${escapeForLog(msg)}`);
 const config = loadConfig();
 if (!config.databaseUrl || !config.temporalAddress) {
   console.error('The worker needs DATABASE_URL and TEMPORAL_ADDRESS (use `npm start` for the all-in-one local run).');

@@ -3,11 +3,12 @@ import { ulid } from 'ulid';
 import { z } from '@hono/zod-openapi';
 import { newRouter, route, json, body, type AppDeps } from '../context.js';
 import { hashApiKey, adminAuth } from '../auth.js';
+import type { AuthThrottle } from '../auth-throttle.js';
 import { Tenant, TenantCreate } from '../schemas.js';
 
-export function adminRoutes(deps: AppDeps) {
+export function adminRoutes(deps: AppDeps, throttle: AuthThrottle) {
   const app = newRouter();
-  app.use('/admin/*', adminAuth(deps.adminToken));
+  app.use('/admin/*', adminAuth(deps.adminToken, throttle));
   app.openapi(
     route({
       method: 'post',

@@ -2,8 +2,17 @@ import { ulid } from 'ulid';
 import { z } from '@hono/zod-openapi';
 import { newRouter, route, json, body, type AppDeps } from '../context.js';
 import { companyFromRow, settingsFromRow, templateFromRow } from '../../db/rows.js';
-import { Company, CompanyCreate, ParamsId, Settings, SettingsUpdate, Template, TemplateCreate } from '../schemas.js';
-import { invalid, notFound, type FieldError } from '../problem.js';
+import { Company, CompanyCreate, LogoUpload, ParamsId, Settings, SettingsUpdate, Template, TemplateCreate } from '../schemas.js';
+import { invalid, notFound, ProblemError, type FieldError } from '../problem.js';
+import { logoProblem, type LogoType } from '../../documents/logo-image.js';
+
+/** The logo's bytes, once they have decoded as the image type they claim to be; else 422 invalid_logo. */
+function decodedLogo(logo: { contentType: LogoType; data: string }, at: string): Buffer {
+  const bytes = Buffer.from(logo.data, 'base64');
+  const problem = logoProblem(logo.contentType, bytes);
+  if (problem) throw new ProblemError(422, 'invalid_logo', 'Invalid logo', `The logo ${problem}.`, [{ path: at, message: problem }]);
+  return bytes;
+}
 
 export function companyRoutes(deps: AppDeps) {
   const { sql } = deps;
@@ -25,7 +34,7 @@ export function companyRoutes(deps: AppDeps) {
       const b = c.req.valid('json');
       const tenantId = c.get('tenantId');
       const id = `cmp_${ulid()}`;
-      const logo = b.logo ? Buffer.from(b.logo.data, 'base64') : null;
+      const logo = b.logo ? decodedLogo(b.logo, 'logo.data') : null;
       const [row] = await sql`
         INSERT INTO companies (id, tenant_id, name, org_number, vat_number, address, email, phone, bankgiro,
                                autogiro_customer_number, peppol_id, logo, logo_content_type)
@@ -77,6 +86,40 @@ export function companyRoutes(deps: AppDeps) {
           undo_window_seconds = ${s.undoWindowSeconds}, link_invoice_to_organization = ${s.linkInvoiceToOrganization}
         WHERE id = ${id} AND tenant_id = ${tenantId} RETURNING *`;
       return c.json(settingsFromRow(row), 200);
+    },
+  );
+
+  app.openapi(
+    route({
+      method: 'put', path: '/v1/companies/{id}/logo', tags: ['companies'], summary: "Replace the company's logo (PNG or JPEG, at most 2 MB)",
+      request: { params: ParamsId, ...body(LogoUpload) }, responses: { 200: json(Company) },
+    }),
+    async (c) => {
+      const tenantId = c.get('tenantId');
+      const { id } = c.req.valid('param');
+      const logo = c.req.valid('json');
+      await loadCompany(tenantId, id);
+      const bytes = decodedLogo(logo, 'data');
+      const [row] = await sql`
+        UPDATE companies SET logo = ${bytes}, logo_content_type = ${logo.contentType}
+        WHERE id = ${id} AND tenant_id = ${tenantId} RETURNING *`;
+      return c.json(companyFromRow(row), 200);
+    },
+  );
+
+  app.openapi(
+    route({
+      method: 'delete', path: '/v1/companies/{id}/logo', tags: ['companies'], summary: "Remove the company's logo",
+      request: { params: ParamsId }, responses: { 200: json(Company) },
+    }),
+    async (c) => {
+      const tenantId = c.get('tenantId');
+      const { id } = c.req.valid('param');
+      const [row] = await sql`
+        UPDATE companies SET logo = NULL, logo_content_type = NULL
+        WHERE id = ${id} AND tenant_id = ${tenantId} RETURNING *`;
+      if (!row) throw notFound('The company');
+      return c.json(companyFromRow(row), 200);
     },
   );
 

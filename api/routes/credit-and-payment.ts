@@ -4,7 +4,7 @@ import { invoiceFromRow } from '../../db/rows.js';
 import { appendHistory } from '../../db/history.js';
 import { clearPendingSend, restoreReminderCounters } from '../../db/pending-send.js';
 import { creditInvoice } from '../../services/credit-invoice.js';
-import { CreditRequest, Invoice, ParamsId } from '../schemas.js';
+import { CalendarDate, CreditRequest, Invoice, ParamsId } from '../schemas.js';
 import { conflict, notFound } from '../problem.js';
 
 /** Crediting (which undoes a send inside its undo window) and marking paid. */
@@ -34,7 +34,7 @@ export function settlementRoutes(deps: AppDeps) {
   app.openapi(
     route({
       method: 'post', path: '/v1/invoices/{id}/mark-paid', tags: ['sending'], summary: 'Mark an invoice paid',
-      request: { params: ParamsId, ...body(z.strictObject({ paidAt: z.iso.date().optional() })) },
+      request: { params: ParamsId, ...body(z.strictObject({ paidAt: CalendarDate.optional() })) },
       responses: { 200: json(Invoice) },
     }),
     async (c) => {

@@ -1,0 +1,56 @@
+import type { MiddlewareHandler } from 'hono';
+import { invalid, notFound, ProblemError, type FieldError } from './problem.js';
+
+// PostgreSQL text cannot hold a NUL character: one reaching a query fails as a 500, or worse,
+// inside a workflow activity that then retries. Refuse it at the door, field by field.
+const NUL = '\u0000';
+
+function nulPaths(value: unknown, at: string, out: FieldError[]): void {
+  if (out.length >= 20) return;
+  if (typeof value === 'string') {
+    if (value.includes(NUL)) out.push({ path: at || '(body)', message: 'must not contain a NUL character' });
+  } else if (Array.isArray(value)) {
+    value.forEach((v, i) => nulPaths(v, at ? `${at}.${i}` : String(i), out));
+  } else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (k.includes(NUL)) out.push({ path: at || '(body)', message: 'has a field name with a NUL character' });
+      nulPaths(v, at ? `${at}.${k}` : k, out);
+    }
+  }
+}
+
+const isJson = (contentType: string | undefined) => /^application\/([\w.+-]+\+)?json\b/i.test(contentType ?? '');
+
+/**
+ * Path ids with a NUL character name nothing (404); query parameters and JSON body fields with
+ * one are invalid (422, each field named); a body in another format than JSON is a 415.
+ */
+export function inputGuard(): MiddlewareHandler {
+  return async (c, next) => {
+    if (c.req.path.includes(NUL)) throw notFound('The resource');
+    const query: FieldError[] = [];
+    for (const [name, values] of Object.entries(c.req.queries())) {
+      if (name.includes(NUL) || values.some((v) => v.includes(NUL))) query.push({ path: name.replace(/\0/g, ''), message: 'must not contain a NUL character' });
+    }
+    if (query.length) throw invalid(query);
+
+    const method = c.req.method;
+    const hasBody = method === 'POST' || method === 'PUT' || method === 'PATCH';
+    const contentType = c.req.header('content-type');
+    if (hasBody && contentType && c.req.header('content-length') !== '0') {
+      if (!isJson(contentType)) {
+        throw new ProblemError(415, 'unsupported_media_type', 'Unsupported media type', 'Send the request body as JSON (Content-Type: application/json).');
+      }
+      let parsed: unknown;
+      try {
+        parsed = await c.req.json(); // cached by Hono for the route's own validator
+      } catch {
+        return next(); // malformed JSON: the route's validator answers 400
+      }
+      const errors: FieldError[] = [];
+      nulPaths(parsed, '', errors);
+      if (errors.length) throw invalid(errors);
+    }
+    await next();
+  };
+}
