@@ -4,7 +4,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Sql } from '../db/client.js';
 import { openingRecord, paymentFile, withdrawalRecord } from '../channels/autogiro-file.js';
 import { stockholmToday } from '../domain/dates.js';
-import { FailureType, type SendRef } from '../workflows/definitions.js';
+import { FailureType, type SendRef } from '../domain/send.js';
 import { beginDelivery, finishDelivery } from './deliveries.js';
 import type { DeliveryPlan } from './plan-delivery.js';
 
@@ -38,13 +38,13 @@ export async function deliverAutogiro(
     }
     // The payment date is the due date; one already passed is drawn as soon as possible.
     const paymentDate = inv.due_date > today ? inv.due_date : 'GENAST';
-    const record = withdrawalRecord({
-      paymentDate,
-      payerNumber: plan.payerNumber!,
-      amountOre: Number(inv.total_amount),
-      bankgiro: inv.bankgiro,
-      reference: inv.ocr,
-    });
+    let record: string;
+    try {
+      record = withdrawalRecord({ paymentDate, payerNumber: plan.payerNumber!, amountOre: Number(inv.total_amount), bankgiro: inv.bankgiro, reference: inv.ocr });
+    } catch (err) {
+      // The same fields give the same error on every retry.
+      throw ApplicationFailure.nonRetryable(`The Autogiro withdrawal could not be written: ${(err as Error).message}.`, FailureType.DeliveryFailed);
+    }
     await tx`SELECT pg_advisory_xact_lock(hashtext(${`autogiro:${inv.company_id}:${today}`}))`;
     await tx`
       INSERT INTO autogiro_records (workflow_id, tenant_id, company_id, invoice_id, file_date, record)

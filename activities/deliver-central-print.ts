@@ -4,7 +4,7 @@ import { PermanentDeliveryError } from '../channels/permanent-error.js';
 import type { PrintProvider } from '../channels/print-provider.js';
 import { CENTRAL_PRINT_LIMIT } from '../domain/resolve-delivery.js';
 import { priorityPostal } from '../domain/recipient.js';
-import { FailureType, type SendRef } from '../workflows/definitions.js';
+import { FailureType, type SendRef } from '../domain/send.js';
 import { beginDelivery, finishDelivery } from './deliveries.js';
 import { loadSendContext } from './load-send-context.js';
 import type { DeliveryPlan } from './plan-delivery.js';

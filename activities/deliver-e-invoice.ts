@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Sql } from '../db/client.js';
 import { PermanentDeliveryError } from '../channels/permanent-error.js';
 import type { EInvoiceChannel } from '../channels/pagero.js';
-import { FailureType, type SendRef } from '../workflows/definitions.js';
+import { FailureType, type SendRef } from '../domain/send.js';
 import { beginDelivery, finishDelivery } from './deliveries.js';
 import type { DeliveryPlan } from './plan-delivery.js';
 

@@ -3,16 +3,17 @@ import type { Sql } from '../db/client.js';
 import { isPermanentSmtpError, type EmailChannel } from '../channels/email.js';
 import { isDeliverableEmail } from '../domain/email-address.js';
 import { formatMoney, LABELS } from '../documents/labels.js';
-import { FailureType, type SendRef } from '../workflows/definitions.js';
+import { FailureType, type SendRef } from '../domain/send.js';
 import { loadSendContext } from './load-send-context.js';
 import { chooseTemplate } from './render-document.js';
-import { beginDelivery, finishDelivery } from './deliveries.js';
+import { beginDelivery, finishDeliveryPersistently } from './deliveries.js';
 import type { DeliveryPlan } from './plan-delivery.js';
 
 export interface EmailDeps {
   sql: Sql;
   email: EmailChannel;
   mailFrom: string;
+  afterEmailAccepted?: (workflowId: string) => void;
 }
 
 export async function deliverEmail(
@@ -38,8 +39,9 @@ export async function deliverEmail(
   const forInvoice = isReminder ? (lang === 'sv' ? ' för faktura' : ' for invoice') : '';
   const amount = formatMoney(Number(inv.total_amount), inv.currency, lang);
   const domain = deps.mailFrom.split('@')[1] ?? 'localhost';
+  let sent: { messageId: string };
   try {
-    const sent = await deps.email.send({
+    sent = await deps.email.send({
       from: { name: ctx.company.name, address: deps.mailFrom },
       replyTo: isDeliverableEmail(ctx.company.email) ? ctx.company.email : null,
       to: plan.recipient,
@@ -57,8 +59,6 @@ export async function deliverEmail(
       attachment: { filename: `${isReminder ? 'paminnelse' : 'faktura'}-${inv.number}.pdf`, content: doc.content },
       messageId: `<${ref.workflowId}@${domain}>`,
     });
-    await finishDelivery(deps.sql, ref.workflowId, sent.messageId);
-    return { externalId: sent.messageId };
   } catch (err) {
     if (isPermanentSmtpError(err)) {
       const response = String((err as { response?: string }).response ?? (err as Error).message);
@@ -69,4 +69,8 @@ export async function deliverEmail(
     }
     throw err;
   }
+  // Accepted (250): before anything else, record it, so no retry ever sends this e-mail again.
+  await finishDeliveryPersistently(deps.sql, ref.workflowId, sent.messageId);
+  deps.afterEmailAccepted?.(ref.workflowId);
+  return { externalId: sent.messageId };
 }

@@ -1,6 +1,6 @@
 import { ulid } from 'ulid';
 import type { Sql } from '../db/client.js';
-import type { SendRef } from '../workflows/definitions.js';
+import type { SendRef } from '../domain/send.js';
 import { beginDelivery, finishDelivery } from './deliveries.js';
 import type { DeliveryPlan } from './plan-delivery.js';
 

@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/client.js';
-import type { SendRef } from '../workflows/definitions.js';
+import type { SendRef } from '../domain/send.js';
 
 /**
  * The idempotency record of a channel delivery, keyed by the workflow id: a delivery that is
@@ -23,4 +23,24 @@ export async function beginDelivery(
 export async function finishDelivery(sql: Queryable, workflowId: string, externalId: string | null): Promise<void> {
   await sql`UPDATE deliveries SET state = 'delivered', external_id = ${externalId}, delivered_at = now()
             WHERE workflow_id = ${workflowId}`;
+}
+
+const RECORD_PATIENCE_MS = 90_000;
+
+/**
+ * Records a delivery the outside world has already accepted (an e-mail after the SMTP server's
+ * 250). A failure here must not fail the activity — its retry would deliver again — so the
+ * record is retried in place while the database is away, within the activity's time limit.
+ */
+export async function finishDeliveryPersistently(sql: Queryable, workflowId: string, externalId: string | null): Promise<void> {
+  const deadline = Date.now() + RECORD_PATIENCE_MS;
+  for (let wait = 250; ; wait = Math.min(wait * 2, 5_000)) {
+    try {
+      await finishDelivery(sql, workflowId, externalId);
+      return;
+    } catch (err) {
+      if (Date.now() + wait > deadline) throw err;
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
 }

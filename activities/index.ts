@@ -2,7 +2,7 @@ import type { Sql } from '../db/client.js';
 import type { EmailChannel } from '../channels/email.js';
 import type { PrintProvider } from '../channels/print-provider.js';
 import type { EInvoiceChannel } from '../channels/pagero.js';
-import type { SendRef } from '../workflows/definitions.js';
+import type { SendRef } from '../domain/send.js';
 import { planDelivery, type DeliveryPlan } from './plan-delivery.js';
 import { renderDocument } from './render-document.js';
 import { deliverEmail } from './deliver-email.js';
@@ -10,7 +10,9 @@ import { deliverOwnPrinter } from './deliver-own-printer.js';
 import { deliverCentralPrint } from './deliver-central-print.js';
 import { deliverEInvoice } from './deliver-e-invoice.js';
 import { deliverAutogiro } from './deliver-autogiro.js';
-import { recordDelivered, recordUndone, restoreAfterFailure } from './record-outcome.js';
+import { creditAfterSend, recordDelivered, recordUndone, restoreAfterFailure } from './record-outcome.js';
+import { withDatabaseErrorsClassified } from './database-errors.js';
+import { withHeartbeats } from './keep-alive.js';
 
 export interface ActivityDeps {
   sql: Sql;
@@ -19,24 +21,27 @@ export interface ActivityDeps {
   print: PrintProvider;
   eInvoice: EInvoiceChannel;
   autogiroOutboxDir: string;
+  /** Test seam: called when the SMTP server has accepted an e-mail and that is recorded. */
+  afterEmailAccepted?: (workflowId: string) => void;
 }
 
 type DeliverInput = { ref: SendRef; plan: DeliveryPlan; documentId: string };
 
 /** Activities get their dependencies here, so tests and production wire real parts the same way. */
 export function createActivities(deps: ActivityDeps) {
-  return {
+  return withDatabaseErrorsClassified({
     planDelivery: (ref: SendRef) => planDelivery(deps, ref),
     renderDocument: (input: Parameters<typeof renderDocument>[1]) => renderDocument(deps.sql, input),
-    deliverEmail: (input: DeliverInput) => deliverEmail(deps, input),
-    deliverOwnPrinter: (input: DeliverInput) => deliverOwnPrinter(deps.sql, input),
-    deliverCentralPrint: (input: DeliverInput) => deliverCentralPrint(deps, input),
-    deliverEInvoice: (input: DeliverInput) => deliverEInvoice(deps, input),
-    deliverAutogiro: (input: DeliverInput) => deliverAutogiro(deps, input),
+    deliverEmail: withHeartbeats((input: DeliverInput) => deliverEmail(deps, input)),
+    deliverOwnPrinter: withHeartbeats((input: DeliverInput) => deliverOwnPrinter(deps.sql, input)),
+    deliverCentralPrint: withHeartbeats((input: DeliverInput) => deliverCentralPrint(deps, input)),
+    deliverEInvoice: withHeartbeats((input: DeliverInput) => deliverEInvoice(deps, input)),
+    deliverAutogiro: withHeartbeats((input: DeliverInput) => deliverAutogiro(deps, input)),
     recordDelivered: (input: Parameters<typeof recordDelivered>[1]) => recordDelivered(deps.sql, input),
     recordUndone: (input: Parameters<typeof recordUndone>[1]) => recordUndone(deps.sql, input),
     restoreAfterFailure: (input: Parameters<typeof restoreAfterFailure>[1]) => restoreAfterFailure(deps.sql, input),
-  };
+    creditAfterSend: (input: Parameters<typeof creditAfterSend>[1]) => creditAfterSend(deps.sql, input),
+  });
 }
 
 export type Activities = ReturnType<typeof createActivities>;

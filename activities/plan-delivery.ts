@@ -3,7 +3,7 @@ import type { Sql } from '../db/client.js';
 import { priorityPostal } from '../domain/recipient.js';
 import { noMethodMessage, resolveDelivery, type Choice, type Rejection } from '../domain/resolve-delivery.js';
 import type { Method } from '../domain/methods.js';
-import { FailureType, type SendRef } from '../workflows/definitions.js';
+import { FailureType, type SendRef } from '../domain/send.js';
 import { loadSendContext } from './load-send-context.js';
 
 export interface DeliveryPlan {
@@ -52,6 +52,7 @@ export async function planDelivery(deps: PlanDeps, ref: SendRef): Promise<Delive
     companyHasOrgAndVatNumber: Boolean(ctx.company.org_number && ctx.company.vat_number),
     autogiroPayerNumber: mandate?.payer_number ?? null,
     companyHasAutogiroSetup: Boolean(ctx.company.autogiro_customer_number && ctx.company.bankgiro),
+    totalAmount: Number(inv.total_amount),
   });
   if (!resolution.ok) {
     throw ApplicationFailure.create({

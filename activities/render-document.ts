@@ -7,7 +7,7 @@ import { computeTotals } from '../domain/totals.js';
 import { priorityPostal } from '../domain/recipient.js';
 import type { Method } from '../domain/methods.js';
 import { renderInvoicePdf, STANDARD_TEMPLATE, type DocumentTemplate, type InvoiceDocument } from '../documents/invoice-pdf.js';
-import { FailureType, type SendRef } from '../workflows/definitions.js';
+import { FailureType, type SendRef } from '../domain/send.js';
 import { loadSendContext, type SendContext } from './load-send-context.js';
 
 export function documentFromContext(ctx: SendContext, template: DocumentTemplate, kind: 'invoice' | 'reminder'): InvoiceDocument {

@@ -15,7 +15,7 @@ export function idempotency(sql: Sql): MiddlewareHandler<AppEnv> {
     if (c.req.method !== 'POST' || !key) return next();
     if (key.length > 200) throw new ProblemError(422, 'validation_failed', 'Validation failed', 'Idempotency-Key is too long (at most 200 characters).');
     const tenantId = c.get('tenantId');
-    const raw = await c.req.raw.clone().text();
+    const raw = await c.req.text();
     const hash = createHash('sha256').update(`${c.req.method} ${c.req.path}\n${raw}`).digest('hex');
     // A claim whose request never finished (the process died) is released after a while, so a
     // retry is not refused forever; re-running is safe because every operation checks state.

@@ -43,7 +43,8 @@ export function inputGuard(): MiddlewareHandler {
       }
       let parsed: unknown;
       try {
-        parsed = await c.req.json(); // cached by Hono for the route's own validator
+        // Read as text: Hono caches it, and the route's validator and the idempotency hash read it again.
+        parsed = JSON.parse(await c.req.text());
       } catch {
         return next(); // malformed JSON: the route's validator answers 400
       }

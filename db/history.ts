@@ -26,11 +26,15 @@ export interface HistoryEntry {
   dedupeKey?: string | null;
 }
 
+// Messages quote what outside parties said (an SMTP answer, a provider's error): PostgreSQL text
+// cannot hold NUL, and a history line should not run to megabytes.
+const storable = (s: string) => s.replace(/\u0000/g, '').slice(0, 4000);
+
 /** Append-only: history rows are only ever inserted. */
 export async function appendHistory(sql: Queryable, e: HistoryEntry): Promise<void> {
   await sql`
     INSERT INTO invoice_history (tenant_id, invoice_id, type, message, method, recipient, workflow_id, error, dedupe_key)
-    VALUES (${e.tenantId}, ${e.invoiceId}, ${e.type}, ${e.message}, ${e.method ?? null}, ${e.recipient ?? null},
+    VALUES (${e.tenantId}, ${e.invoiceId}, ${e.type}, ${storable(e.message)}, ${e.method ?? null}, ${e.recipient ?? null},
             ${e.workflowId ?? null}, ${e.error ?? null}, ${e.dedupeKey ?? null})
     ON CONFLICT (dedupe_key) DO NOTHING`;
 }

@@ -17,7 +17,12 @@ export interface DeliveryFacts {
   companyHasOrgAndVatNumber: boolean;
   autogiroPayerNumber: string | null;
   companyHasAutogiroSetup: boolean;
+  /** The amount an Autogiro withdrawal would draw, in öre. */
+  totalAmount: number;
 }
+
+/** The Autogiro amount field holds 12 digits of öre. */
+export const AUTOGIRO_MAX_ORE = 999_999_999_999;
 
 export type Choice = 'customer' | 'default' | 'fallback';
 
@@ -66,6 +71,8 @@ function eligibility(method: Method, f: DeliveryFacts): { reason: string } | { r
     case 'autogiro':
       if (!f.companyHasAutogiroSetup) return { reason: 'the company has no Autogiro customer number or bankgiro' };
       if (!f.autogiroPayerNumber) return { reason: 'the payer has no active Autogiro mandate with the company' };
+      if (f.totalAmount <= 0) return { reason: 'the invoice total is not a positive amount, and Autogiro can only draw one' };
+      if (f.totalAmount > AUTOGIRO_MAX_ORE) return { reason: 'the invoice total is larger than an Autogiro withdrawal can be (12 digits of öre)' };
       return { recipient: `Autogiro payer ${f.autogiroPayerNumber}` };
     case 'own_printer':
       if (!f.postal) return { reason: 'the recipient has no postal address' };

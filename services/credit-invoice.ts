@@ -1,12 +1,18 @@
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import type { Sql } from '../db/client.js';
-import { appendHistory } from '../db/history.js';
-import { clearPendingSend, restoreReminderCounters } from '../db/pending-send.js';
+import { credit, type InFlightNote } from '../db/invoice-state.js';
+import { AlreadyCredited } from '../domain/send.js';
+import type { InvoiceStatus } from '../domain/methods.js';
 import { creditUpdate } from '../workflows/definitions.js';
 import type { TemporalDeps } from './start-send-workflow.js';
 
 const UPDATE_TIMEOUT_MS = 15_000;
 
-export type CreditOutcome = { kind: 'not_found' } | { kind: 'conflict'; status: string } | { kind: 'credited'; undone: boolean };
+export type CreditOutcome = { kind: 'not_found' } | { kind: 'conflict'; status: InvoiceStatus } | { kind: 'credited'; undone: boolean };
+
+const refusedAsCredited = (err: unknown) =>
+  err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === AlreadyCredited;
 
 /**
  * Credits an invoice. While a send waits in its undo window, the workflow decides (it alone
@@ -23,7 +29,7 @@ export async function creditInvoice(
   if (!row) return { kind: 'not_found' };
   if (row.status === 'credited' || row.status === 'paid') return { kind: 'conflict', status: row.status };
 
-  let workflowAnswered = false;
+  let inFlight: InFlightNote = 'no_answer';
   if (row.pending_workflow_id) {
     try {
       const handle = deps.client.workflow.getHandle(row.pending_workflow_id);
@@ -33,35 +39,14 @@ export async function creditInvoice(
         new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no answer from the send workflow')), UPDATE_TIMEOUT_MS).unref()),
       ]);
       if (undone) return { kind: 'credited', undone: true };
-      workflowAnswered = true;
-    } catch {
-      // The workflow is not running (never started or already ended): credit directly below.
+      inFlight = 'undo_passed';
+    } catch (err) {
+      // Another credit got there first: that one answers 200, this one 409.
+      if (refusedAsCredited(err)) return { kind: 'conflict', status: 'credited' };
+      // The workflow is not running (never started or already ended) or did not answer: credit directly.
     }
   }
-
-  return deps.sql.begin(async (tx) => {
-    const [updated] = await tx`
-      UPDATE invoices SET status = 'credited',
-        ${restoreReminderCounters(tx)},
-        ${clearPendingSend(tx)}
-      WHERE id = ${invoiceId} AND tenant_id = ${tenantId} AND status NOT IN ('credited', 'paid')
-      RETURNING (SELECT status FROM invoices WHERE id = ${invoiceId}) AS before`;
-    if (!updated) {
-      const [now] = await tx`SELECT status FROM invoices WHERE id = ${invoiceId} AND tenant_id = ${tenantId}`;
-      return { kind: 'conflict', status: now?.status ?? 'unknown' } as CreditOutcome;
-    }
-    const pendingNote =
-      updated.before !== 'pending_send'
-        ? ''
-        : workflowAnswered
-          ? ' The undo window had passed, so the delivery already under way was not recalled.'
-          : ' The send waiting to go out will not be delivered unless its delivery had already begun.';
-    await appendHistory(tx, {
-      tenantId,
-      invoiceId,
-      type: 'credited',
-      message: `Invoice credited.${pendingNote}${reason ? ` Reason: ${reason}` : ''}`,
-    });
-    return { kind: 'credited', undone: false } as CreditOutcome;
-  });
+  const settled = await credit(deps.sql, { tenantId, invoiceId, reason, inFlight });
+  if (settled.kind === 'done') return { kind: 'credited', undone: false };
+  return settled;
 }

@@ -1,20 +1,25 @@
 import pMap from 'p-map';
 import type { Sql } from '../db/client.js';
-import { restoreAfterFailure } from '../activities/record-outcome.js';
-import type { SendInput } from '../workflows/definitions.js';
+import { markDelivered, restoreAfterFailure } from '../db/invoice-state.js';
+import type { Method } from '../domain/methods.js';
+import { FailureType } from '../domain/send.js';
+import type { SendInput } from '../domain/send.js';
 import { startSendWorkflow, type TemporalDeps } from './start-send-workflow.js';
 
 export interface ReconcileResult {
   started: number;
   running: number;
   restored: number;
+  /** Delivered before its workflow ended, but never recorded as such. */
+  delivered: number;
 }
 
 /**
  * Makes sure every `pending_send` invoice is owned by a live workflow. A pending invoice whose
  * workflow was never started (the process died right after the request committed) gets it
  * started now; one whose workflow ended without finishing (e.g. terminated by an operator) is
- * restored to its previous state with the reason in its history.
+ * settled by the facts: delivered when its delivery was made, else restored to its previous
+ * state with the reason in its history.
  */
 export async function reconcilePending(
   deps: TemporalDeps & { sql: Sql },
@@ -27,7 +32,7 @@ export async function reconcilePending(
     WHERE status = 'pending_send' AND pending_since < now() - make_interval(secs => ${opts.olderThanSeconds})
     ORDER BY pending_since
     LIMIT 5000`;
-  const result: ReconcileResult = { started: 0, running: 0, restored: 0 };
+  const result: ReconcileResult = { started: 0, running: 0, restored: 0, delivered: 0 };
   await pMap(
     rows,
     async (r) => {
@@ -51,9 +56,16 @@ export async function reconcilePending(
         result.running++;
         return;
       }
+      const [made] = await deps.sql`
+        SELECT method, recipient, external_id FROM deliveries WHERE workflow_id = ${input.workflowId} AND state = 'delivered'`;
+      if (made) {
+        await markDelivered(deps.sql, { ref: input, method: made.method as Method, recipient: made.recipient, rejected: [], externalId: made.external_id });
+        result.delivered++;
+        return;
+      }
       const restored = await restoreAfterFailure(deps.sql, {
         ref: input,
-        code: 'workflow_ended',
+        code: FailureType.DeliveryFailed,
         message: `the send was stopped before it finished (its workflow ended as ${description.status.name.toLowerCase()})`,
         onlyIfPending: true,
       });
@@ -74,7 +86,7 @@ export function startReconcileLoop(
   const tick = async () => {
     try {
       const r = await reconcilePending(deps, { olderThanSeconds: 10 });
-      if (r.started || r.restored) deps.log?.(`reconciler: started ${r.started}, restored ${r.restored}`);
+      if (r.started || r.restored || r.delivered) deps.log?.(`reconciler: started ${r.started}, restored ${r.restored}, settled as delivered ${r.delivered}`);
     } catch (err) {
       deps.log?.(`reconciler: ${(err as Error).message}`);
     }

@@ -3,8 +3,9 @@ import { ulid } from 'ulid';
 import type { Sql } from '../db/client.js';
 import type { SendKind } from '../domain/methods.js';
 import { sendRefusal } from '../domain/send-refusal.js';
+import { markPending, type PendingSend } from '../db/invoice-state.js';
 import { stockholmToday } from '../domain/dates.js';
-import type { SendInput } from '../workflows/definitions.js';
+import type { SendInput } from '../domain/send.js';
 import { startSendWorkflow, type TemporalDeps } from './start-send-workflow.js';
 
 export type SendResult =
@@ -50,7 +51,7 @@ export async function requestSends(
       ORDER BY i.id
       FOR UPDATE OF i`;
     const byId = new Map(rows.map((r) => [r.id as string, r]));
-    const accepted: { id: string; wf: string; undoUntil: string; message: string }[] = [];
+    const accepted: PendingSend[] = [];
     const now = Date.now();
 
     for (const id of request.invoiceIds) {
@@ -69,8 +70,8 @@ export async function requestSends(
       const undoUntil = new Date(now + r!.undo_window_seconds * 1000).toISOString();
       decided.set(id, { invoiceId: id, accepted: true, workflowId: wf });
       accepted.push({
-        id,
-        wf,
+        invoiceId: id,
+        workflowId: wf,
         undoUntil,
         message: `${kind === 'reminder' ? `Reminder ${r!.reminder_count + 1}` : 'Send'} requested; waiting with ${minutes(r!.undo_window_seconds)} before delivery.`,
       });
@@ -86,32 +87,7 @@ export async function requestSends(
         undoUntil,
       });
     }
-    if (accepted.length === 0) return;
-
-    const ids = accepted.map((a) => a.id);
-    const wfs = accepted.map((a) => a.wf);
-    const untils = accepted.map((a) => a.undoUntil);
-    await tx`
-      UPDATE invoices i SET
-        previous_status = i.status,
-        previous_reminder_count = i.reminder_count,
-        previous_reminder_date = i.reminder_date,
-        reminder_count = CASE WHEN ${kind} = 'reminder' THEN i.reminder_count + 1 ELSE i.reminder_count END,
-        reminder_date = CASE WHEN ${kind} = 'reminder' THEN ${today}::date ELSE i.reminder_date END,
-        status = 'pending_send',
-        pending_workflow_id = u.wf,
-        pending_kind = ${kind},
-        pending_template_id = ${request.templateId},
-        pending_request_id = ${requestId},
-        pending_since = now(),
-        pending_undo_until = u.until,
-        updated_at = now()
-      FROM unnest(${ids}::text[], ${wfs}::text[], ${untils}::timestamptz[]) AS u(id, wf, until)
-      WHERE i.id = u.id AND i.tenant_id = ${tenantId}`;
-    await tx`
-      INSERT INTO invoice_history (tenant_id, invoice_id, type, message, workflow_id)
-      SELECT ${tenantId}, u.id, ${kind === 'reminder' ? 'reminder_requested' : 'send_requested'}, u.message, u.wf
-      FROM unnest(${ids}::text[], ${accepted.map((a) => a.message)}::text[], ${wfs}::text[]) AS u(id, message, wf)`;
+    await markPending(tx, { tenantId, kind, templateId: request.templateId, requestId, today, sends: accepted });
   });
 
   await pMap(

@@ -1,5 +1,6 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import type { SendInput } from '../workflows/definitions.js';
+import type { SendInput } from '../domain/send.js';
+import { sendInvoice } from '../workflows/send-invoice.js';
 import { CompanyIdKey, DeliveryOutcomeKey, InvoiceIdKey, InvoiceNumberKey, SendKindKey, TenantIdKey } from '../workflows/search-attributes.js';
 
 export interface TemporalDeps {
@@ -13,7 +14,7 @@ export interface TemporalDeps {
  */
 export async function startSendWorkflow(t: TemporalDeps, input: SendInput): Promise<'started' | 'already_started'> {
   try {
-    await t.client.workflow.start('sendInvoice', {
+    await t.client.workflow.start(sendInvoice, {
       taskQueue: t.taskQueue,
       workflowId: input.workflowId,
       args: [input],

@@ -91,7 +91,7 @@ describe('central print', () => {
     const r = await row(inv.id);
     expect(r).toMatchObject({ status: 'sent', central_print_count: 1, pending_workflow_id: null });
     const last = (await history(h, inv.id)).at(-1)!;
-    expect(last).toMatchObject({ type: 'send_failed', error: 'DeliveryRejected' });
+    expect(last).toMatchObject({ type: 'send_failed', error: 'delivery_rejected' });
     expect(last.message).toContain('The print provider refused the document (HTTP 422');
     expect(last.message).toContain('postal code not deliverable');
   });

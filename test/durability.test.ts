@@ -136,7 +136,7 @@ describe('crashes and restarts', () => {
     const [row] = await h.sql`SELECT status, pending_workflow_id FROM invoices WHERE id = ${inv.id}`;
     expect(row).toEqual({ status: 'unsent', pending_workflow_id: null });
     const last = (await history(h, inv.id)).at(-1)!;
-    expect(last).toMatchObject({ type: 'send_failed', error: 'workflow_ended' });
+    expect(last).toMatchObject({ type: 'send_failed', error: 'delivery_failed' });
     expect(last.message).toContain('its workflow ended as terminated');
   });
 });

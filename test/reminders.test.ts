@@ -95,7 +95,7 @@ describe('sending reminders', () => {
     await settle(await remind([inv.id]));
     expect(await state(inv.id)).toEqual({ status: 'sent', reminderCount: 0, reminderDate: null });
     const last = (await history(h, inv.id)).at(-1)!;
-    expect(last).toMatchObject({ type: 'reminder_failed', error: 'NoEligibleMethod' });
+    expect(last).toMatchObject({ type: 'reminder_failed', error: 'no_eligible_method' });
     expect(last.message).toContain('the invoice has no e-mail address');
     expect(last.message).toContain('Autogiro cannot carry payment reminders');
     expect(last.message).toContain('The invoice is back to status "sent" with 0 reminders sent.');
@@ -109,7 +109,7 @@ describe('failure after acceptance restores exactly', () => {
     try {
       await settle(await remind([inv.id]));
       expect(await state(inv.id)).toEqual({ status: 'sent', reminderCount: 0, reminderDate: null });
-      expect((await history(h, inv.id)).at(-1)).toMatchObject({ type: 'reminder_failed', error: 'DeliveryRejected' });
+      expect((await history(h, inv.id)).at(-1)).toMatchObject({ type: 'reminder_failed', error: 'delivery_rejected' });
     } finally {
       h.smtp.state.refuse = false;
     }

@@ -54,7 +54,7 @@ describe('method resolution through the workflow', () => {
     expect(row.status).toBe('unsent');
     expect(row.pending_workflow_id).toBeNull();
     expect(last.type).toBe('send_failed');
-    expect(last.error).toBe('NoEligibleMethod');
+    expect(last.error).toBe('no_eligible_method');
     expect(last.message).toBe(
       "The invoice could not be sent: No distribution method could be used. Tried central print (the customer's chosen method): central print is not active for the company; e-mail (the company's default method): the invoice has no e-mail address. The invoice is back to status \"unsent\".",
     );

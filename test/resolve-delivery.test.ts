@@ -18,6 +18,7 @@ const base: DeliveryFacts = {
   companyHasOrgAndVatNumber: true,
   autogiroPayerNumber: null,
   companyHasAutogiroSetup: true,
+  totalAmount: 430144,
 };
 
 describe('method resolution (SPEC §6): customer → default → fallback', () => {
@@ -78,6 +79,21 @@ describe('method resolution (SPEC §6): customer → default → fallback', () =
       name: 'Autogiro needs an active mandate',
       facts: { activeMethods: ['autogiro', 'email'], customerMethod: 'autogiro' },
       method: 'email', choice: 'default', reasons: ['the payer has no active Autogiro mandate with the company'],
+    },
+    {
+      name: 'Autogiro with a mandate draws the total',
+      facts: { activeMethods: ['autogiro', 'email'], customerMethod: 'autogiro', autogiroPayerNumber: '198503120000', totalAmount: 999_999_999_999 },
+      method: 'autogiro', choice: 'customer', reasons: [],
+    },
+    {
+      name: 'Autogiro cannot draw a zero or negative total (a credit note) → next method',
+      facts: { activeMethods: ['autogiro', 'email'], customerMethod: 'autogiro', autogiroPayerNumber: '198503120000', totalAmount: 0 },
+      method: 'email', choice: 'default', reasons: ['the invoice total is not a positive amount, and Autogiro can only draw one'],
+    },
+    {
+      name: "Autogiro cannot draw more than its 12-digit amount field holds → next method",
+      facts: { activeMethods: ['autogiro', 'email'], customerMethod: 'autogiro', autogiroPayerNumber: '198503120000', totalAmount: 1_000_000_000_000 },
+      method: 'email', choice: 'default', reasons: ['the invoice total is larger than an Autogiro withdrawal can be (12 digits of öre)'],
     },
   ];
   for (const c of cases) {

@@ -189,7 +189,7 @@ describe('an SMTP server refusing every message', () => {
       expect(after.status).toBe(from);
       const failed = (await history(h, inv.id)).at(-1)!;
       expect(failed.type).toBe('send_failed');
-      expect(failed.error).toBe('DeliveryRejected');
+      expect(failed.error).toBe('delivery_rejected');
       expect(failed.message).toContain(`The e-mail server refused the message to refused-${from}@example.com`);
       expect(failed.message).toContain('550');
       expect(failed.message).toContain(`back to status "${from}"`);

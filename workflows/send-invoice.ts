@@ -1,6 +1,7 @@
 import {
   ApplicationFailure,
   condition,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -9,22 +10,18 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { DeliveryPlan } from '../activities/plan-delivery.js';
-import {
-  creditSignal,
-  creditUpdate,
-  statusQuery,
-  FailureType,
-  type SendInput,
-  type SendRef,
-  type SendStatus,
-} from './definitions.js';
+import { AlreadyCredited, FailureType, type SendInput, type SendRef, type SendStatus } from '../domain/send.js';
+import { creditSignal, creditUpdate, statusQuery } from './definitions.js';
 import { DeliveryMethodKey, DeliveryOutcomeKey } from './search-attributes.js';
 
 const NON_RETRYABLE = Object.values(FailureType);
 
-// Database bookkeeping: quick, retried until the database is back.
+// Database bookkeeping: quick, retried while the database is away — for hours, not forever. Data
+// errors are non-retryable. A run whose bookkeeping still fails ends, and the reconciler settles
+// its invoice by the facts in the database.
 const bookkeeping = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
+  scheduleToCloseTimeout: '6 hours',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', nonRetryableErrorTypes: NON_RETRYABLE },
 });
 
@@ -36,8 +33,10 @@ const rendering = proxyActivities<Activities>({
 
 // Channels talk to the outside world: an unreachable endpoint is retried with backoff for up to
 // two hours (idempotency keys make every retry safe); after that the send fails and is restored.
+// They heartbeat while they run, so a worker that dies mid-delivery is noticed within seconds.
 const channels = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '20 seconds',
   scheduleToCloseTimeout: '2 hours',
   retry: {
     initialInterval: '2 seconds',
@@ -47,6 +46,20 @@ const channels = proxyActivities<Activities>({
   },
 });
 
+// Failure types as activities named them before history codes followed API.md.
+const LEGACY_CODES: Record<string, string> = {
+  NoEligibleMethod: FailureType.NoEligibleMethod,
+  InvalidRecipient: FailureType.InvalidRecipient,
+  DeliveryRejected: FailureType.DeliveryRejected,
+  NoLongerPending: FailureType.NoLongerPending,
+};
+
+/** Each patch marks a change of the workflow's commands; runs started before it replay without it. */
+const Patch = {
+  /** A credit signalled after the undo window still credits the invoice once the send has finished. */
+  lateCredit: 'credit-after-undo-window',
+} as const;
+
 function failureOf(err: unknown): { code: string; message: string } {
   const cause = err instanceof ActivityFailure ? err.cause : err;
   if (cause instanceof TimeoutFailure) {
@@ -54,9 +67,10 @@ function failureOf(err: unknown): { code: string; message: string } {
     return { code: 'delivery_failed', message: `Delivery kept failing until the retry limit was reached${last ? ` (last error: ${last})` : ''}.` };
   }
   if (cause instanceof ApplicationFailure) {
-    return { code: cause.type ?? 'delivery_failed', message: cause.message };
+    const type = cause.type ?? FailureType.DeliveryFailed;
+    return { code: LEGACY_CODES[type] ?? type, message: cause.message };
   }
-  return { code: 'delivery_failed', message: cause instanceof Error ? cause.message : String(cause) };
+  return { code: FailureType.DeliveryFailed, message: cause instanceof Error ? cause.message : String(cause) };
 }
 
 /**
@@ -74,25 +88,46 @@ export async function sendInvoice(input: SendInput): Promise<SendStatus> {
   };
   const status: SendStatus = { phase: 'undo_window', outcome: 'pending', method: null };
   let creditRequested: { reason?: string } | null = null;
+  let lateCredit: { reason?: string } | null = null;
   let undoRecorded = false;
+  let undoFailed = false;
 
   setHandler(statusQuery, () => status);
   setHandler(creditSignal, (credit) => {
     if (status.phase === 'undo_window') creditRequested = credit;
+    else if (creditRequested === null) lateCredit ??= credit;
   });
-  setHandler(creditUpdate, async (credit) => {
-    if (status.phase !== 'undo_window') return { undone: false };
-    creditRequested = credit;
-    await condition(() => undoRecorded);
-    return { undone: true };
-  });
+  setHandler(
+    creditUpdate,
+    async (credit) => {
+      if (status.phase !== 'undo_window') return { undone: false };
+      creditRequested = credit;
+      await condition(() => undoRecorded);
+      return { undone: !undoFailed };
+    },
+    {
+      // One credit undoes the send; any other is refused (the API answers it 409).
+      validator: (_credit) => {
+        if (creditRequested !== null) throw ApplicationFailure.create({ type: AlreadyCredited, message: 'The invoice is already credited.' });
+      },
+    },
+  );
 
   const remainingMs = Date.parse(input.undoUntil) - Date.now();
   if (remainingMs > 0) await condition(() => creditRequested !== null, remainingMs);
 
   if (creditRequested !== null) {
-    await bookkeeping.recordUndone({ ref, reason: (creditRequested as { reason?: string }).reason ?? null });
-    undoRecorded = true;
+    try {
+      await bookkeeping.recordUndone({ ref, reason: (creditRequested as { reason?: string }).reason ?? null });
+    } catch (err) {
+      // Nothing was delivered; the credit could not be recorded, so the invoice goes back as it was.
+      const failure = failureOf(err);
+      await bookkeeping.restoreAfterFailure({ ref, code: failure.code, message: `The credit could not be recorded: ${failure.message} Nothing was delivered.` });
+      undoFailed = true;
+      throw ApplicationFailure.nonRetryable(failure.message, failure.code);
+    } finally {
+      undoRecorded = true;
+    }
     status.phase = 'done';
     status.outcome = 'undone';
     upsertSearchAttributes([{ key: DeliveryOutcomeKey, value: 'undone' }]);
@@ -121,13 +156,22 @@ export async function sendInvoice(input: SendInput): Promise<SendStatus> {
     status.phase = 'done';
     status.outcome = 'failed';
     upsertSearchAttributes([{ key: DeliveryOutcomeKey, value: 'failed' }]);
+    await creditIfSignalledLate(false);
     // The run shows as failed in the Web UI with the business reason; the invoice is already restored.
     throw ApplicationFailure.nonRetryable(failure.message, failure.code);
   }
-  // Delivered: from here on nothing may restore the invoice; recording retries until it succeeds.
+  // Delivered: from here on nothing may restore the invoice. Should recording fail for good, the
+  // run fails and the reconciler records the delivery from the deliveries table.
   await bookkeeping.recordDelivered({ ref, ...delivered });
   status.phase = 'done';
   status.outcome = 'sent';
   upsertSearchAttributes([{ key: DeliveryOutcomeKey, value: 'sent' }]);
+  await creditIfSignalledLate(true);
   return status;
+
+  async function creditIfSignalledLate(wasDelivered: boolean): Promise<void> {
+    if (lateCredit !== null && patched(Patch.lateCredit)) {
+      await bookkeeping.creditAfterSend({ ref, reason: (lateCredit as { reason?: string }).reason ?? null, delivered: wasDelivered });
+    }
+  }
 }

@@ -1,8 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { newRouter, route, json, body, type AppDeps } from '../context.js';
 import { invoiceFromRow } from '../../db/rows.js';
-import { appendHistory } from '../../db/history.js';
-import { clearPendingSend, restoreReminderCounters } from '../../db/pending-send.js';
+import { markPaid } from '../../db/invoice-state.js';
 import { creditInvoice } from '../../services/credit-invoice.js';
 import { CalendarDate, CreditRequest, Invoice, ParamsId } from '../schemas.js';
 import { conflict, notFound } from '../problem.js';
@@ -41,22 +40,11 @@ export function settlementRoutes(deps: AppDeps) {
       const tenantId = c.get('tenantId');
       const { id } = c.req.valid('param');
       const { paidAt } = c.req.valid('json');
-      const row = await sql.begin(async (tx) => {
-        const [before] = await tx`SELECT status, pending_kind FROM invoices WHERE id = ${id} AND tenant_id = ${tenantId} FOR UPDATE`;
-        if (!before) throw notFound('The invoice');
-        if (before.status === 'paid' || before.status === 'credited') throw conflict('invalid_status', `The invoice is already ${before.status}.`);
-        // A send in flight stays owned by its workflow, which sees the payment before delivering and stops.
-        const [updated] = await tx`
-          UPDATE invoices SET status = 'paid',
-            ${restoreReminderCounters(tx)},
-            ${clearPendingSend(tx)}
-          WHERE id = ${id} AND tenant_id = ${tenantId} RETURNING *`;
-        const stopped = before.status === 'pending_send'
-          ? ` The ${before.pending_kind === 'reminder' ? 'reminder' : 'send'} waiting to go out will not be delivered if it has not started.`
-          : '';
-        await appendHistory(tx, { tenantId, invoiceId: id, type: 'paid', message: `Invoice marked as paid${paidAt ? ` on ${paidAt}` : ''}.${stopped}` });
-        return updated;
-      });
+      // A send in flight sees the payment before delivering and stops.
+      const outcome = await markPaid(sql, { tenantId, invoiceId: id, paidAt: paidAt ?? null });
+      if (outcome.kind === 'not_found') throw notFound('The invoice');
+      if (outcome.kind === 'conflict') throw conflict('invalid_status', `The invoice is already ${outcome.status}.`);
+      const [row] = await sql`SELECT * FROM invoices WHERE id = ${id} AND tenant_id = ${tenantId}`;
       return c.json(invoiceFromRow(row), 200);
     },
   );

@@ -1,0 +1,227 @@
+// The one owner of an invoice's status. Every transition — pending, delivered, undone, restored,
+// credited, paid — happens here, in one transaction with the history line that tells it.
+// Callers say what happened; none of them writes `UPDATE invoices SET status` itself.
+import type { Queryable, Sql } from './client.js';
+import { appendHistory } from './history.js';
+import { METHOD_LABEL, STATUS_LABEL, type InvoiceStatus, type Method, type SendKind } from '../domain/methods.js';
+import { describeRejections, type Rejection } from '../domain/resolve-delivery.js';
+import type { SendRef } from '../domain/send.js';
+
+/** Forgets the send in flight and what it would have restored. */
+const clearPendingSend = (sql: Queryable) => sql`
+  pending_workflow_id = NULL, pending_kind = NULL, pending_template_id = NULL, pending_request_id = NULL,
+  pending_since = NULL, pending_undo_until = NULL,
+  previous_status = NULL, previous_reminder_count = NULL, previous_reminder_date = NULL,
+  updated_at = now()`;
+
+/** Gives a reminder that never went out its count and date back; leaves an invoice send as it is. */
+const restoreReminderCounters = (sql: Queryable) => sql`
+  reminder_count = CASE WHEN pending_kind = 'reminder' THEN previous_reminder_count ELSE reminder_count END,
+  reminder_date = CASE WHEN pending_kind = 'reminder' THEN previous_reminder_date ELSE reminder_date END`;
+
+/** A central-print reservation of the send in flight that never completed is given back. */
+const releaseCentralPrint = (sql: Queryable) => sql`
+  central_print_count = central_print_count - (
+    SELECT count(*) FROM deliveries d
+    WHERE d.workflow_id = invoices.pending_workflow_id AND d.method = 'central_print' AND d.state = 'started')::int`;
+
+const sentence = (s: string) => (/[.!?]$/.test(s) ? s : `${s}.`);
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+export interface PendingSend {
+  invoiceId: string;
+  workflowId: string;
+  undoUntil: string;
+  message: string;
+}
+
+/** Accepted sends become `pending_send`, each owned by its workflow id, remembering what to restore. */
+export async function markPending(
+  tx: Queryable,
+  o: { tenantId: string; kind: SendKind; templateId: string | null; requestId: string; today: string; sends: PendingSend[] },
+): Promise<void> {
+  if (o.sends.length === 0) return;
+  const ids = o.sends.map((s) => s.invoiceId);
+  const wfs = o.sends.map((s) => s.workflowId);
+  await tx`
+    UPDATE invoices i SET
+      previous_status = i.status,
+      previous_reminder_count = i.reminder_count,
+      previous_reminder_date = i.reminder_date,
+      reminder_count = CASE WHEN ${o.kind} = 'reminder' THEN i.reminder_count + 1 ELSE i.reminder_count END,
+      reminder_date = CASE WHEN ${o.kind} = 'reminder' THEN ${o.today}::date ELSE i.reminder_date END,
+      status = 'pending_send',
+      pending_workflow_id = u.wf,
+      pending_kind = ${o.kind},
+      pending_template_id = ${o.templateId},
+      pending_request_id = ${o.requestId},
+      pending_since = now(),
+      pending_undo_until = u.until,
+      updated_at = now()
+    FROM unnest(${ids}::text[], ${wfs}::text[], ${o.sends.map((s) => s.undoUntil)}::timestamptz[]) AS u(id, wf, until)
+    WHERE i.id = u.id AND i.tenant_id = ${o.tenantId}`;
+  await tx`
+    INSERT INTO invoice_history (tenant_id, invoice_id, type, message, workflow_id)
+    SELECT ${o.tenantId}, u.id, ${o.kind === 'reminder' ? 'reminder_requested' : 'send_requested'}, u.message, u.wf
+    FROM unnest(${ids}::text[], ${o.sends.map((s) => s.message)}::text[], ${wfs}::text[]) AS u(id, message, wf)`;
+}
+
+export interface Delivered {
+  ref: SendRef;
+  method: Method;
+  recipient: string;
+  rejected: Rejection[];
+  externalId: string | null;
+}
+
+/** Delivered: status `sent` (or back to `reminder`), with when, to whom, how, and why not the first choice. */
+export async function markDelivered(sql: Sql, d: Delivered): Promise<void> {
+  const { ref } = d;
+  const isReminder = ref.kind === 'reminder';
+  await sql.begin(async (tx) => {
+    const lastDelivery = { method: d.method, recipient: d.recipient, at: new Date().toISOString() };
+    const [updated] = await tx`
+      UPDATE invoices SET
+        status = ${isReminder ? 'reminder' : 'sent'},
+        last_delivery = ${tx.json(lastDelivery)},
+        ${clearPendingSend(tx)}
+      WHERE id = ${ref.invoiceId} AND tenant_id = ${ref.tenantId} AND pending_workflow_id = ${ref.workflowId}
+      RETURNING reminder_count`;
+    const what = isReminder ? (updated ? `Reminder ${updated.reminder_count}` : 'Reminder') : 'Invoice';
+    let message = `${what} sent by ${METHOD_LABEL[d.method]} to ${d.recipient}.`;
+    if (d.rejected.length > 0) message += ` Not the first choice: ${describeRejections(d.rejected)}.`;
+    if (d.externalId) {
+      const where = { own_printer: 'Added to print batch', central_print: 'Print job', e_invoice: 'Pagero document', autogiro: 'Withdrawal added to payment file' } as Partial<Record<Method, string>>;
+      if (where[d.method]) message += ` ${where[d.method]} ${d.externalId}.`;
+    }
+    if (!updated) message += ' The invoice had changed meanwhile, so its status was left as it is.';
+    await appendHistory(tx, {
+      tenantId: ref.tenantId,
+      invoiceId: ref.invoiceId,
+      type: isReminder ? 'reminder_sent' : 'sent',
+      message,
+      method: d.method,
+      recipient: d.recipient,
+      workflowId: ref.workflowId,
+      dedupeKey: `${ref.workflowId}:delivered`,
+    });
+  });
+}
+
+/**
+ * Credited inside the undo window: nothing is delivered and the invoice becomes credited. Only
+ * while this send still owns the invoice: a credit made directly meanwhile has said it all.
+ */
+export async function markUndone(sql: Sql, o: { ref: SendRef; reason: string | null }): Promise<boolean> {
+  const { ref } = o;
+  return sql.begin(async (tx) => {
+    const [undone] = await tx`
+      UPDATE invoices SET status = 'credited',
+        ${restoreReminderCounters(tx)},
+        ${releaseCentralPrint(tx)},
+        ${clearPendingSend(tx)}
+      WHERE id = ${ref.invoiceId} AND tenant_id = ${ref.tenantId} AND pending_workflow_id = ${ref.workflowId}
+      RETURNING id`;
+    if (!undone) return false;
+    await appendHistory(tx, {
+      tenantId: ref.tenantId,
+      invoiceId: ref.invoiceId,
+      type: 'send_undone',
+      message: `The ${ref.kind === 'reminder' ? 'reminder' : 'send'} was undone: the invoice was credited within the undo window, so nothing was delivered.${o.reason ? ` Reason: ${o.reason}` : ''}`,
+      workflowId: ref.workflowId,
+      dedupeKey: `${ref.workflowId}:undone`,
+    });
+    return true;
+  });
+}
+
+/** Compensation: put the invoice back exactly as it was before the request and say why. */
+export async function restoreAfterFailure(
+  sql: Sql,
+  o: { ref: SendRef; code: string; message: string; onlyIfPending?: boolean },
+): Promise<boolean> {
+  const { ref } = o;
+  const isReminder = ref.kind === 'reminder';
+  return sql.begin(async (tx) => {
+    const [restored] = await tx`
+      UPDATE invoices SET status = previous_status,
+        ${releaseCentralPrint(tx)},
+        ${restoreReminderCounters(tx)},
+        ${clearPendingSend(tx)}
+      WHERE id = ${ref.invoiceId} AND tenant_id = ${ref.tenantId} AND pending_workflow_id = ${ref.workflowId}
+      RETURNING status, reminder_count, reminder_date`;
+    if (!restored && o.onlyIfPending) return false;
+    const what = isReminder ? 'The reminder could not be sent' : 'The invoice could not be sent';
+    const counters = restored && isReminder
+      ? ` with ${plural(restored.reminder_count, 'reminder')} sent${restored.reminder_date ? `, the last on ${restored.reminder_date}` : ''}`
+      : '';
+    const after = restored ? ` The invoice is back to status "${STATUS_LABEL[restored.status as InvoiceStatus]}"${counters}.` : '';
+    await appendHistory(tx, {
+      tenantId: ref.tenantId,
+      invoiceId: ref.invoiceId,
+      type: isReminder ? 'reminder_failed' : 'send_failed',
+      message: `${what}: ${sentence(o.message)}${after}`,
+      workflowId: ref.workflowId,
+      error: o.code,
+      dedupeKey: `${ref.workflowId}:failed`,
+    });
+    return Boolean(restored);
+  });
+}
+
+export type SettleOutcome = { kind: 'not_found' } | { kind: 'conflict'; status: InvoiceStatus } | { kind: 'done'; wasPending: boolean };
+
+/**
+ * Why a credit or payment did not stop a send in flight, as the history should say it:
+ * `undo_passed` the send's workflow answered that delivery had begun; `no_answer` it did not
+ * answer; `after_send` / `after_failed_send` the send's own workflow credits once it has finished.
+ */
+export type InFlightNote = 'undo_passed' | 'no_answer' | 'after_send' | 'after_failed_send';
+
+/** Credits the invoice (never a credited or paid one); a send in flight is given up and its reservations released. */
+export async function credit(
+  sql: Sql,
+  o: { tenantId: string; invoiceId: string; reason: string | null; inFlight: InFlightNote; workflowId?: string },
+): Promise<SettleOutcome> {
+  return settle(sql, o.tenantId, o.invoiceId, 'credited', (wasPending) => {
+    let note = '';
+    if (o.inFlight === 'after_send') note = ' The credit came after the undo window, when the delivery had already begun, so it could not be recalled.';
+    else if (o.inFlight === 'after_failed_send') note = ' The credit came after the undo window; the send had failed, so nothing was delivered.';
+    else if (wasPending && o.inFlight === 'undo_passed') note = ' The undo window had passed, so the delivery already under way was not recalled.';
+    else if (wasPending) note = ' The send waiting to go out will not be delivered unless its delivery had already begun.';
+    return { message: `Invoice credited.${note}${o.reason ? ` Reason: ${o.reason}` : ''}`, dedupeKey: o.workflowId ? `${o.workflowId}:credited` : null };
+  });
+}
+
+/** Marks the invoice paid; a send in flight sees it before delivering and stops. */
+export async function markPaid(sql: Sql, o: { tenantId: string; invoiceId: string; paidAt: string | null }): Promise<SettleOutcome> {
+  return settle(sql, o.tenantId, o.invoiceId, 'paid', (wasPending, kind) => ({
+    message: `Invoice marked as paid${o.paidAt ? ` on ${o.paidAt}` : ''}.${wasPending ? ` The ${kind === 'reminder' ? 'reminder' : 'send'} waiting to go out will not be delivered if it has not started.` : ''}`,
+    dedupeKey: null,
+  }));
+}
+
+async function settle(
+  sql: Sql,
+  tenantId: string,
+  invoiceId: string,
+  status: 'credited' | 'paid',
+  describe: (wasPending: boolean, kind: SendKind | null) => { message: string; dedupeKey: string | null },
+): Promise<SettleOutcome> {
+  return sql.begin(async (tx) => {
+    // The row lock orders concurrent credits and payments: exactly one of them settles the invoice.
+    const [before] = await tx`SELECT status, pending_kind FROM invoices WHERE id = ${invoiceId} AND tenant_id = ${tenantId} FOR UPDATE`;
+    if (!before) return { kind: 'not_found' } as const;
+    if (before.status === 'credited' || before.status === 'paid') return { kind: 'conflict', status: before.status } as const;
+    const wasPending = before.status === 'pending_send';
+    await tx`
+      UPDATE invoices SET status = ${status},
+        ${restoreReminderCounters(tx)},
+        ${releaseCentralPrint(tx)},
+        ${clearPendingSend(tx)}
+      WHERE id = ${invoiceId} AND tenant_id = ${tenantId}`;
+    const { message, dedupeKey } = describe(wasPending, before.pending_kind);
+    await appendHistory(tx, { tenantId, invoiceId, type: status, message, dedupeKey });
+    return { kind: 'done', wasPending } as const;
+  });
+}

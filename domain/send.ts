@@ -1,0 +1,44 @@
+// What the send workflow, its activities, the services and the API share about one send.
+// Plain types and constants with no imports at runtime, so workflow code, activities and the API
+// can all use it without pulling each other in.
+import type { SendKind } from './methods.js';
+
+export interface SendRef {
+  tenantId: string;
+  invoiceId: string;
+  workflowId: string;
+  kind: SendKind;
+  templateId: string | null;
+  requestId: string;
+}
+
+export interface SendInput extends SendRef {
+  invoiceNumber: string;
+  companyId: string;
+  /** ISO instant the undo window closes; an instant, not a duration, so a restarted start keeps the original window. */
+  undoUntil: string;
+}
+
+export type SendPhase = 'undo_window' | 'delivering' | 'done';
+
+export interface SendStatus {
+  phase: SendPhase;
+  outcome: 'pending' | 'sent' | 'undone' | 'failed';
+  method: string | null;
+}
+
+/**
+ * Error types of failures found during a send: non-retryable, each with a clerk-readable
+ * message, and written as they are to the history's `error` (API.md names them in snake_case).
+ */
+export const FailureType = {
+  NoEligibleMethod: 'no_eligible_method',
+  InvalidRecipient: 'invalid_recipient',
+  DeliveryRejected: 'delivery_rejected',
+  DeliveryFailed: 'delivery_failed',
+  NoLongerPending: 'no_longer_pending',
+} as const;
+export type FailureCode = (typeof FailureType)[keyof typeof FailureType];
+
+/** Error types an update handler of the send workflow refuses with. */
+export const AlreadyCredited = 'already_credited';
