@@ -9,6 +9,17 @@ import type { AppEnv } from './context.js';
  * and does nothing twice. The key is claimed before the handler runs, so two concurrent
  * requests with one key cannot both act.
  */
+const KEY_LIFETIME = '24 hours';
+const PURGE_EVERY_MS = 60_000;
+let lastPurge = 0;
+
+/** Expired keys of every tenant are deleted now and then, never more than once a minute per process. */
+async function purgeExpired(sql: Sql): Promise<void> {
+  if (Date.now() - lastPurge < PURGE_EVERY_MS) return;
+  lastPurge = Date.now();
+  await sql`DELETE FROM idempotency_keys WHERE created_at < now() - ${KEY_LIFETIME}::interval`;
+}
+
 export function idempotency(sql: Sql): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const key = c.req.header('idempotency-key');
@@ -19,8 +30,10 @@ export function idempotency(sql: Sql): MiddlewareHandler<AppEnv> {
     const hash = createHash('sha256').update(`${c.req.method} ${c.req.path}\n${raw}`).digest('hex');
     // A claim whose request never finished (the process died) is released after a while, so a
     // retry is not refused forever; re-running is safe because every operation checks state.
+    // A key expires after 24 hours and may then be used afresh.
     await sql`DELETE FROM idempotency_keys WHERE tenant_id = ${tenantId} AND key = ${key}
-              AND status_code IS NULL AND created_at < now() - interval '5 minutes'`;
+              AND ((status_code IS NULL AND created_at < now() - interval '5 minutes') OR created_at < now() - ${KEY_LIFETIME}::interval)`;
+    await purgeExpired(sql);
     const [claimed] = await sql`
       INSERT INTO idempotency_keys (tenant_id, key, request_hash) VALUES (${tenantId}, ${key}, ${hash})
       ON CONFLICT DO NOTHING RETURNING key`;

@@ -12,6 +12,25 @@ export function printBatchRoutes(deps: AppDeps) {
   const { sql } = deps;
   const app = newRouter();
 
+  /** Merges the batch's PDFs once and keeps the result with the number of deliveries it holds. */
+  async function mergeBatch(id: string, tenantId: string): Promise<Uint8Array> {
+    const docs = await sql`
+      SELECT doc.content FROM deliveries d
+      JOIN invoices i ON i.id = d.invoice_id
+      JOIN documents doc ON doc.id = d.document_id
+      WHERE d.print_batch_id = ${id} AND d.state = 'delivered' AND d.tenant_id = ${tenantId}
+      ORDER BY d.customer_name, i.number`;
+    const merged = await PDFDocument.create();
+    for (const d of docs) {
+      const src = await PDFDocument.load(d.content);
+      for (const page of await merged.copyPages(src, src.getPageIndices())) merged.addPage(page);
+    }
+    const bytes = await merged.save();
+    await sql`UPDATE print_batches SET merged_pdf = ${Buffer.from(bytes)}, merged_delivery_count = ${docs.length}
+              WHERE id = ${id} AND tenant_id = ${tenantId}`;
+    return bytes;
+  }
+
   app.openapi(
     route({
       method: 'get', path: '/v1/print-batches', tags: ['print batches'],
@@ -49,20 +68,13 @@ export function printBatchRoutes(deps: AppDeps) {
     }),
     async (c) => {
       const tenantId = c.get('tenantId');
-      const docs = await sql`
-        SELECT doc.content FROM print_batches b
-        JOIN deliveries d ON d.print_batch_id = b.id AND d.state = 'delivered'
-        JOIN invoices i ON i.id = d.invoice_id
-        JOIN documents doc ON doc.id = d.document_id
-        WHERE b.id = ${c.req.valid('param').id} AND b.tenant_id = ${tenantId}
-        ORDER BY d.customer_name, i.number`;
-      if (docs.length === 0) throw notFound('The print batch');
-      const merged = await PDFDocument.create();
-      for (const d of docs) {
-        const src = await PDFDocument.load(d.content);
-        for (const page of await merged.copyPages(src, src.getPageIndices())) merged.addPage(page);
-      }
-      const bytes = await merged.save();
+      const id = c.req.valid('param').id;
+      const [batch] = await sql`
+        SELECT b.merged_delivery_count, b.merged_pdf,
+               (SELECT count(*) FROM deliveries d WHERE d.print_batch_id = b.id AND d.state = 'delivered')::int AS deliveries
+        FROM print_batches b WHERE b.id = ${id} AND b.tenant_id = ${tenantId}`;
+      if (!batch || batch.deliveries === 0) throw notFound('The print batch');
+      const bytes = batch.merged_delivery_count === batch.deliveries ? batch.merged_pdf : await mergeBatch(id, tenantId);
       return new Response(bytes, { status: 200, headers: { 'content-type': 'application/pdf' } }) as never;
     },
   );
