@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { createHarness, type Harness } from './helpers/harness.js';
 import { expectSentOnceThroughOutage } from './helpers/outage.js';
+import { waitFor } from './helpers/fixtures.js';
 import { freePort } from '../platform/free-port.js';
 import { startEmbeddedPostgres, type EmbeddedDb } from '../platform/embedded-db.js';
 
@@ -27,6 +28,22 @@ afterAll(async () => {
 });
 
 describe('a restart of the database', () => {
+  it('right as the SMTP server accepts an e-mail: the acceptance is recorded once the database is back, and the e-mail is not sent again', async () => {
+    let outage: Promise<void> | null = null;
+    h.smtp.state.beforeAccept = async () => {
+      h.smtp.state.beforeAccept = null;
+      const stopped = db.stop(); // the 250 goes out while the database is down
+      outage = stopped.then(() => new Promise((r) => setTimeout(r, 4000))).then(async () => {
+        db = await startEmbeddedPostgres(dataDir, port);
+      });
+      await stopped;
+    };
+    await expectSentOnceThroughOutage(h, { email: 'accepted-during-outage@example.com', undoWindowSeconds: 0 }, async () => {
+      await waitFor(async () => outage !== null, { what: 'the outage to begin' });
+      await outage;
+    });
+  });
+
   it('while a send waits in its undo window: the send completes once after the database is back', async () => {
     await expectSentOnceThroughOutage(h, { email: 'db-restart@example.com', undoWindowSeconds: 2 }, async () => {
       await db.stop(); // the database is gone when the undo window runs out and planning starts

@@ -1,8 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@temporalio/client';
-import { createHarness, MAIL_FROM, type Harness } from './helpers/harness.js';
-import { fixtures, history, waitFor, waitForStatus } from './helpers/fixtures.js';
+import { createHarness, type Harness } from './helpers/harness.js';
+import { killed, startWorkerProcess } from './helpers/worker-process.js';
+import { fixtures, history, waitForStatus } from './helpers/fixtures.js';
 import { requestSends } from '../services/request-sends.js';
 import { reconcilePending } from '../services/reconcile-pending.js';
 import { statusQuery } from '../workflows/definitions.js';
@@ -20,41 +20,18 @@ afterAll(async () => {
   await h?.close();
 });
 
-/** The production worker entry point in its own process, so it can be killed without warning. */
-async function startWorkerProcess(opts: { reconciler: boolean } = { reconciler: false }): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
-    env: {
-      ...process.env,
-      DATABASE_URL: h.databaseUrl,
-      TEMPORAL_ADDRESS: h.temporalAddress,
-      TEMPORAL_TASK_QUEUE: h.taskQueue,
-      SMTP_URL: h.smtp.url,
-      MAIL_FROM,
-      RECONCILER: opts.reconciler ? 'on' : 'off',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output += d));
-  await waitFor(async () => output.includes('polling task queue') || child.exitCode !== null, { timeoutMs: 60_000, what: 'worker process' });
-  if (child.exitCode !== null) throw new Error(`worker process exited: ${output}`);
-  return child;
-}
-
 describe('crashes and restarts', () => {
   it('a worker killed while a send waits in its undo window: a new worker completes the send exactly once', async () => {
     const companyId = await f.company({ activeMethods: ['email'], defaultMethod: 'email', undoWindowSeconds: 4 });
     const inv = await f.invoice(companyId, await f.person({ email: 'crash@example.com' }));
-    const first = await startWorkerProcess();
+    const first = await startWorkerProcess(h);
     const res = await h.request('POST', '/v1/invoices/send', { key, body: { invoiceIds: [inv.id] } });
     const workflowId = res.json.results[0].workflowId;
     const handle = h.client.workflow.getHandle(workflowId);
     // The killed worker had really picked the run up: it answers that the run is in its undo window.
     expect((await handle.query(statusQuery)).phase).toBe('undo_window');
 
-    first.kill('SIGKILL');
-    await new Promise((r) => first.once('exit', r));
+    await killed(first);
     await new Promise((r) => setTimeout(r, 4500)); // the window closes while no worker runs
     const [stillPending] = await h.sql`SELECT status FROM invoices WHERE id = ${inv.id}`;
     expect(stillPending.status).toBe('pending_send');
@@ -109,7 +86,7 @@ describe('crashes and restarts', () => {
     const broken = new Client({ connection: h.client.connection, namespace: 'namespace-that-does-not-exist' });
     await requestSends({ sql: h.sql, client: broken, taskQueue: h.taskQueue }, tenantId, { invoiceIds: [inv.id], templateId: null, kind: 'invoice' });
     await h.sql`UPDATE invoices SET pending_since = now() - interval '1 minute' WHERE id = ${inv.id}`;
-    const worker = await startWorkerProcess({ reconciler: true });
+    const worker = await startWorkerProcess(h, { reconciler: true });
     try {
       await waitForStatus(h, inv.id, 'sent', 60_000);
     } finally {
@@ -117,6 +94,53 @@ describe('crashes and restarts', () => {
       await new Promise((r) => worker.once('exit', r));
     }
     expect(h.smtp.received.filter((m) => m.to && !Array.isArray(m.to) && m.to.text === 'reconciled@example.com')).toHaveLength(1);
+  });
+
+  it('a worker killed right after the SMTP server accepted the e-mail: the retry finds it recorded and sends nothing again', async () => {
+    const companyId = await f.company({ activeMethods: ['email'], defaultMethod: 'email', undoWindowSeconds: 0 });
+    const inv = await f.invoice(companyId, await f.person({ email: 'accepted-then-killed@example.com' }));
+    const crashing = await startWorkerProcess(h, { script: 'test/helpers/crash-after-accept-worker.ts' });
+    const res = await h.request('POST', '/v1/invoices/send', { key, body: { invoiceIds: [inv.id] } });
+    const workflowId = res.json.results[0].workflowId;
+    await new Promise((r) => crashing.once('exit', r));
+    expect(crashing.signalCode).toBe('SIGKILL'); // it died at that very point
+    const [recorded] = await h.sql`SELECT state FROM deliveries WHERE workflow_id = ${workflowId}`;
+    expect(recorded.state).toBe('delivered');
+    expect((await h.sql`SELECT status FROM invoices WHERE id = ${inv.id}`)[0].status).toBe('pending_send');
+
+    const second = await h.startWorker();
+    try {
+      await waitForStatus(h, inv.id, 'sent', 90_000); // after the heartbeat timeout the delivery is retried
+    } finally {
+      await second.stop();
+    }
+    const { events } = await h.client.workflow.getHandle(workflowId).fetchHistory();
+    // The delivery really ran twice: the second attempt found the first one's record.
+    expect(events!.some((e) => (e.activityTaskStartedEventAttributes?.attempt ?? 0) > 1)).toBe(true);
+    expect(h.smtp.received.filter((m) => m.messageId === `<${workflowId}@test.invoice-distribution.local>`)).toHaveLength(1);
+    expect((await history(h, inv.id)).filter((e) => e.type === 'sent')).toHaveLength(1);
+  });
+
+  it('a send whose workflow ended after its delivery was made, but before it was recorded: the reconciler records it as sent', async () => {
+    const companyId = await f.company({ activeMethods: ['email'], defaultMethod: 'email', undoWindowSeconds: 600 });
+    const inv = await f.invoice(companyId, await f.person({ email: 'made@example.com' }));
+    const worker = await h.startWorker();
+    try {
+      const res = await h.request('POST', '/v1/invoices/send', { key, body: { invoiceIds: [inv.id] } });
+      const workflowId = res.json.results[0].workflowId;
+      await h.client.workflow.getHandle(workflowId).terminate('bookkeeping gave up');
+      const [{ tenant_id: tenantId }] = await h.sql`SELECT tenant_id FROM invoices WHERE id = ${inv.id}`;
+      await h.sql`INSERT INTO deliveries (workflow_id, tenant_id, invoice_id, method, recipient, send_request_id, state, external_id, delivered_at)
+                  VALUES (${workflowId}, ${tenantId}, ${inv.id}, 'email', 'made@example.com', 'req', 'delivered', '<m@x>', now())`;
+      await h.sql`UPDATE invoices SET pending_since = now() - interval '1 minute' WHERE id = ${inv.id}`;
+      const r = await reconcilePending({ sql: h.sql, client: h.client, taskQueue: h.taskQueue }, { olderThanSeconds: 10 });
+      expect(r.delivered).toBe(1);
+    } finally {
+      await worker.stop();
+    }
+    const [row] = await h.sql`SELECT status, pending_workflow_id, last_delivery FROM invoices WHERE id = ${inv.id}`;
+    expect(row).toMatchObject({ status: 'sent', pending_workflow_id: null, last_delivery: { method: 'email', recipient: 'made@example.com' } });
+    expect((await history(h, inv.id)).at(-1)).toMatchObject({ type: 'sent', message: 'Invoice sent by e-mail to made@example.com.' });
   });
 
   it('a send whose workflow was terminated by an operator is restored by the reconciler, with the reason', async () => {

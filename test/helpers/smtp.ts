@@ -5,7 +5,12 @@ import type { AddressInfo } from 'node:net';
 /** A real SMTP server on loopback that keeps what it receives, or answers 4xx a few times, or refuses everything when told to. */
 export async function startSmtpServer() {
   const received: ParsedMail[] = [];
-  const state = { refuse: false, temporaryFailures: 0 };
+  const state = {
+    refuse: false,
+    temporaryFailures: 0,
+    /** Runs after a message arrived and before the server answers 250 for it. */
+    beforeAccept: null as (() => Promise<void>) | null,
+  };
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
@@ -26,8 +31,9 @@ export async function startSmtpServer() {
     },
     onData(stream, _session, callback) {
       simpleParser(stream)
-        .then((mail) => {
+        .then(async (mail) => {
           received.push(mail);
+          await state.beforeAccept?.();
           callback();
         })
         .catch(callback);
