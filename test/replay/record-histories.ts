@@ -83,4 +83,11 @@ it('records a history of every path', async () => {
   await send(overdue.id);
   await waitFor(async () => (await h.sql`SELECT status FROM invoices WHERE id = ${overdue.id}`)[0].status === 'sent');
   await save('reminder-sent', await send(overdue.id, 'send-reminders'));
+
+  // A credit signalled while the delivery is under way (its first SMTP attempt fails).
+  h.smtp.state.temporaryFailures = 1;
+  const lateWf = await send((await f.invoice(email, await f.person())).id);
+  await waitFor(async () => h.smtp.state.temporaryFailures === 0);
+  await h.client.workflow.getHandle(lateWf).signal(creditSignal, { reason: 'late' });
+  await save('late-credit', lateWf);
 });
