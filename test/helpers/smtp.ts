@@ -5,17 +5,30 @@ import type { AddressInfo } from 'node:net';
 /** A real SMTP server on loopback that keeps what it receives, or answers 4xx a few times, or refuses everything when told to. */
 export async function startSmtpServer() {
   const received: ParsedMail[] = [];
+  // Sessions whose client went away: a message still waiting for its 250 then was never accepted.
+  const closed = new Set<string>();
   const state = {
     refuse: false,
     temporaryFailures: 0,
     /** Runs after a message arrived and before the server answers 250 for it. */
     beforeAccept: null as (() => Promise<void>) | null,
+    /** Until this instant every recipient is answered with a temporary failure (421 or 451). */
+    unavailableUntil: 0,
   };
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
+    onClose(session) {
+      closed.add(session.id);
+    },
     onRcptTo(address, _session, callback) {
+      if (Date.now() < state.unavailableUntil) {
+        const code = Math.random() < 0.5 ? 421 : 451;
+        const err = new Error(code === 421 ? '4.3.0 Service not available' : '4.3.2 Try again later') as Error & { responseCode: number };
+        err.responseCode = code;
+        return callback(err);
+      }
       if (state.temporaryFailures > 0) {
         state.temporaryFailures--;
         const err = new Error('4.3.2 Try again later') as Error & { responseCode: number };
@@ -29,16 +42,18 @@ export async function startSmtpServer() {
       }
       callback();
     },
-    onData(stream, _session, callback) {
+    onData(stream, session, callback) {
       simpleParser(stream)
         .then(async (mail) => {
-          received.push(mail);
           await state.beforeAccept?.();
+          if (!closed.has(session.id)) received.push(mail);
           callback();
         })
         .catch(callback);
     },
   });
+  // A client killed mid-transaction resets its connection: that is the client's fault, not the server's.
+  server.on('error', () => {});
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.server.address() as AddressInfo).port;
   return {
