@@ -10,7 +10,8 @@ import { deliverOwnPrinter } from './deliver-own-printer.js';
 import { deliverCentralPrint } from './deliver-central-print.js';
 import { deliverEInvoice } from './deliver-e-invoice.js';
 import { deliverAutogiro } from './deliver-autogiro.js';
-import { creditAfterSend, recordDelivered, recordUndone, restoreAfterFailure } from './record-outcome.js';
+import { creditAfterSend, recordDelivered } from './record-outcome.js';
+import { markUndone, restoreAfterFailure } from '../db/invoice-state.js';
 import { withDatabaseErrorsClassified } from './database-errors.js';
 import { withHeartbeats } from './keep-alive.js';
 
@@ -38,7 +39,9 @@ export function createActivities(deps: ActivityDeps) {
     deliverEInvoice: withHeartbeats((input: DeliverInput) => deliverEInvoice(deps, input)),
     deliverAutogiro: withHeartbeats((input: DeliverInput) => deliverAutogiro(deps, input)),
     recordDelivered: (input: Parameters<typeof recordDelivered>[1]) => recordDelivered(deps.sql, input),
-    recordUndone: (input: Parameters<typeof recordUndone>[1]) => recordUndone(deps.sql, input),
+    recordUndone: async (input: Parameters<typeof markUndone>[1]): Promise<void> => {
+      await markUndone(deps.sql, input);
+    },
     restoreAfterFailure: (input: Parameters<typeof restoreAfterFailure>[1]) => restoreAfterFailure(deps.sql, input),
     creditAfterSend: (input: Parameters<typeof creditAfterSend>[1]) => creditAfterSend(deps.sql, input),
   });

@@ -1,6 +1,6 @@
-// Bookkeeping activities: each records one outcome of a send through the invoice-state owner.
+// Bookkeeping activities that adapt a send's outcome to the invoice-state owner (db/invoice-state.ts).
 import type { Sql } from '../db/client.js';
-import { credit, markDelivered, markUndone, restoreAfterFailure as restore } from '../db/invoice-state.js';
+import { credit, markDelivered } from '../db/invoice-state.js';
 import type { SendRef } from '../domain/send.js';
 import type { DeliveryPlan } from './plan-delivery.js';
 
@@ -10,14 +10,6 @@ export async function recordDelivered(
 ): Promise<void> {
   const { ref, plan, externalId } = input;
   await markDelivered(sql, { ref, method: plan.method, recipient: plan.recipient, rejected: plan.rejected, externalId });
-}
-
-export async function recordUndone(sql: Sql, input: { ref: SendRef; reason: string | null }): Promise<void> {
-  await markUndone(sql, input);
-}
-
-export async function restoreAfterFailure(sql: Sql, input: { ref: SendRef; code: string; message: string; onlyIfPending?: boolean }): Promise<boolean> {
-  return restore(sql, input);
 }
 
 /** A credit signalled after the undo window: the send has finished one way or the other; now credit. */

@@ -4,11 +4,6 @@ import type { Sql } from '../db/client.js';
 import { ProblemError } from './problem.js';
 import type { AppEnv } from './context.js';
 
-/**
- * `Idempotency-Key` on POST: the same key with the same body answers with the first response
- * and does nothing twice. The key is claimed before the handler runs, so two concurrent
- * requests with one key cannot both act.
- */
 const KEY_LIFETIME = '24 hours';
 const PURGE_EVERY_MS = 60_000;
 let lastPurge = 0;
@@ -20,6 +15,11 @@ async function purgeExpired(sql: Sql): Promise<void> {
   await sql`DELETE FROM idempotency_keys WHERE created_at < now() - ${KEY_LIFETIME}::interval`;
 }
 
+/**
+ * `Idempotency-Key` on POST: the same key with the same body answers with the first response
+ * and does nothing twice. The key is claimed before the handler runs, so two concurrent
+ * requests with one key cannot both act.
+ */
 export function idempotency(sql: Sql): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const key = c.req.header('idempotency-key');

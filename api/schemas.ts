@@ -171,6 +171,9 @@ export const Line = z
   })
   .openapi('InvoiceLine');
 
+/** Far above any invoice, and below 2^53 so every sum of öre stays an exact integer. */
+export const MAX_TOTAL_ORE = 2 ** 52;
+
 export const InvoiceCreate = z
   .strictObject({
     companyId: z.string().min(1).max(100),
@@ -192,9 +195,6 @@ export const InvoiceCreate = z
       ctx.addIssue({ code: 'custom', path: ['lines'], message: `the invoice total must stay within ±${MAX_TOTAL_ORE} öre` });
     }
   });
-
-/** Far above any invoice, and below 2^53 so every sum of öre stays an exact integer. */
-export const MAX_TOTAL_ORE = 2 ** 52;
 
 export const InvoicePatch = z.strictObject({ email: z.union([z.literal(''), EmailSchema]) });
 

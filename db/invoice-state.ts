@@ -169,7 +169,7 @@ export async function restoreAfterFailure(
   });
 }
 
-export type SettleOutcome = { kind: 'not_found' } | { kind: 'conflict'; status: InvoiceStatus } | { kind: 'done'; wasPending: boolean };
+export type SettleOutcome = { kind: 'not_found' } | { kind: 'conflict'; status: InvoiceStatus } | { kind: 'done' };
 
 /**
  * Why a credit or payment did not stop a send in flight, as the history should say it:
@@ -222,6 +222,6 @@ async function settle(
       WHERE id = ${invoiceId} AND tenant_id = ${tenantId}`;
     const { message, dedupeKey } = describe(wasPending, before.pending_kind);
     await appendHistory(tx, { tenantId, invoiceId, type: status, message, dedupeKey });
-    return { kind: 'done', wasPending } as const;
+    return { kind: 'done' } as const;
   });
 }

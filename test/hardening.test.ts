@@ -1,17 +1,20 @@
 // Hostile and careless input, and the races around crediting: each case refused cleanly or
 // settled, never a 500, never a stuck pending_send, never a double delivery.
-import { stat } from 'node:fs/promises';
-import { mkdtemp, readdir, rm, chmod } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { PNG } from 'pngjs';
 import jpeg from 'jpeg-js';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Harness } from './helpers/harness.js';
 import { useTestService, type TestService } from './helpers/service.js';
 import { history, waitFor, waitForStatus } from './helpers/fixtures.js';
 import { creditSignal } from '../workflows/definitions.js';
 import { createApp } from '../api/app.js';
+import { createActivities } from '../activities/index.js';
+import { requestSends } from '../services/request-sends.js';
+import { creditInvoice } from '../services/credit-invoice.js';
 import { createEmailChannel } from '../channels/email.js';
 import { escapeForLog } from '../platform/log-line.js';
 import { embeddedPostgresBlocker, firstClosedFolder } from '../platform/embedded-db.js';
@@ -151,8 +154,6 @@ describe('crediting', () => {
     const companyId = await f.company({ activeMethods: ['central_print'], defaultMethod: 'central_print', undoWindowSeconds: 30 });
     const inv = await f.invoice(companyId, await f.person());
     // A queue no worker polls: the send's workflow cannot answer the credit.
-    const { requestSends } = await import('../services/request-sends.js');
-    const { creditInvoice } = await import('../services/credit-invoice.js');
     const deps = { sql: h.sql, client: h.client, taskQueue: `${h.taskQueue}-idle` };
     const [{ tenant_id: tenantId }] = await h.sql`SELECT tenant_id FROM invoices WHERE id = ${inv.id}`;
     const [accepted] = await requestSends(deps, tenantId, { invoiceIds: [inv.id], templateId: null, kind: 'invoice' });
@@ -169,10 +170,6 @@ describe('crediting', () => {
     expect(credited.central_print_count).toBe(0);
 
     // A worker now picks up the run and the update that was waiting for it.
-    const { Worker } = await import('@temporalio/worker');
-    const { inject } = await import('vitest');
-    const { createActivities } = await import('../activities/index.js');
-    const { NativeConnection } = await import('@temporalio/worker');
     const connection = await NativeConnection.connect({ address: h.temporalAddress });
     const late = await Worker.create({ connection, taskQueue: deps.taskQueue, workflowBundle: { codePath: inject('workflowBundlePath') }, activities: createActivities(h.activityDeps) });
     await late.runUntil(h.client.workflow.getHandle(wf).result().catch(() => undefined));

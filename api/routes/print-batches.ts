@@ -69,12 +69,14 @@ export function printBatchRoutes(deps: AppDeps) {
     async (c) => {
       const tenantId = c.get('tenantId');
       const id = c.req.valid('param').id;
+      // The stored merge is read only while it still holds every delivery of the batch.
       const [batch] = await sql`
-        SELECT b.merged_delivery_count, b.merged_pdf,
-               (SELECT count(*) FROM deliveries d WHERE d.print_batch_id = b.id AND d.state = 'delivered')::int AS deliveries
-        FROM print_batches b WHERE b.id = ${id} AND b.tenant_id = ${tenantId}`;
+        SELECT n.deliveries, CASE WHEN b.merged_delivery_count = n.deliveries THEN b.merged_pdf END AS merged_pdf
+        FROM print_batches b,
+             LATERAL (SELECT count(*)::int AS deliveries FROM deliveries d WHERE d.print_batch_id = b.id AND d.state = 'delivered') n
+        WHERE b.id = ${id} AND b.tenant_id = ${tenantId}`;
       if (!batch || batch.deliveries === 0) throw notFound('The print batch');
-      const bytes = batch.merged_delivery_count === batch.deliveries ? batch.merged_pdf : await mergeBatch(id, tenantId);
+      const bytes = batch.merged_pdf ?? (await mergeBatch(id, tenantId));
       return new Response(bytes, { status: 200, headers: { 'content-type': 'application/pdf' } }) as never;
     },
   );
