@@ -10,8 +10,8 @@ export async function startSmtpServer() {
   const state = {
     refuse: false,
     temporaryFailures: 0,
-    /** Runs after a message arrived and before the server answers 250 for it. */
-    beforeAccept: null as (() => Promise<void>) | null,
+    /** Runs after a message arrived (on the SMTP session named) and before the server answers 250 for it. */
+    beforeAccept: null as ((sessionId: string) => Promise<void>) | null,
     /** Until this instant every recipient is answered with a temporary failure (421 or 451). */
     unavailableUntil: 0,
   };
@@ -45,7 +45,7 @@ export async function startSmtpServer() {
     onData(stream, session, callback) {
       simpleParser(stream)
         .then(async (mail) => {
-          await state.beforeAccept?.();
+          await state.beforeAccept?.(session.id);
           if (!closed.has(session.id)) received.push(mail);
           callback();
         })
@@ -59,6 +59,8 @@ export async function startSmtpServer() {
   return {
     url: `smtp://127.0.0.1:${port}`,
     received,
+    /** Ids of the sessions whose client has gone. */
+    closed: closed as ReadonlySet<string>,
     state,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
