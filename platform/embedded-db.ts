@@ -75,7 +75,16 @@ export async function startEmbeddedPostgres(dataDir: string, port: number): Prom
     createPostgresUser: true,
     onLog: () => {},
   });
-  if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) await pg.initialise();
+  if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) {
+    // initdb runs as the postgres user and reads a password file the package writes as this
+    // process: under the service's umask 077 it could not. PostgreSQL sets its own modes on its data.
+    const umask = process.umask(0o022);
+    try {
+      await pg.initialise();
+    } finally {
+      process.umask(umask);
+    }
+  }
   await pg.start();
   const admin = connect(`postgres://postgres:${password}@127.0.0.1:${port}/postgres`, { max: 1 });
   try {

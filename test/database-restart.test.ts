@@ -18,7 +18,13 @@ beforeAll(async () => {
   dataDir = await mkdtemp(path.join(os.tmpdir(), 'invoice-dist-pg-'));
   await chmod(dataDir, 0o755); // PostgreSQL runs as its own user when we are root
   port = await freePort();
-  db = await startEmbeddedPostgres(dataDir, port);
+  // Started as `npm start` starts it: under the service's umask 077.
+  const umask = process.umask(0o077);
+  try {
+    db = await startEmbeddedPostgres(dataDir, port);
+  } finally {
+    process.umask(umask);
+  }
   h = await createHarness({ databaseServerUrl: db.url });
 });
 afterAll(async () => {
