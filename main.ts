@@ -17,6 +17,7 @@ import { createApp } from './api/app.js';
 import { createWorker } from './worker/create-worker.js';
 import { createChannels } from './channels/create-channels.js';
 import { startReconcileLoop } from './services/reconcile-pending.js';
+import { SendStarter } from './services/send-starter.js';
 import { ensureDemoData } from './services/demo-data.js';
 
 // Everything this process and its children create (outbox, SQLite file) is for its own user only.
@@ -70,7 +71,8 @@ const workerDone = worker.run();
 const stopReconciler = startReconcileLoop({ sql, client, taskQueue: config.taskQueue, log });
 
 const adminToken = config.adminToken ?? randomBytes(24).toString('base64url');
-const app = createApp({ sql, temporal: { client, taskQueue: config.taskQueue }, adminToken, log });
+const starter = new SendStarter({ sql, client, taskQueue: config.taskQueue, log });
+const app = createApp({ sql, temporal: { client, taskQueue: config.taskQueue }, adminToken, starter, log });
 const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host });
 
 log(`API            http://localhost:${config.port}   (docs: http://localhost:${config.port}/docs)`);
@@ -88,6 +90,7 @@ async function shutdown() {
   log('shutting down…');
   stopReconciler();
   server.close();
+  await starter.drain();
   worker.shutdown();
   await workerDone.catch(() => {});
   await nativeConnection.close();

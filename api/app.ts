@@ -14,6 +14,7 @@ import { companyRoutes } from './routes/companies.js';
 import { partyRoutes } from './routes/parties.js';
 import { invoiceRoutes } from './routes/invoices.js';
 import { sendRoutes } from './routes/sends.js';
+import { sendRunRoutes } from './routes/send-runs.js';
 import { settlementRoutes } from './routes/credit-and-payment.js';
 import { printBatchRoutes } from './routes/print-batches.js';
 import { mandateRoutes } from './routes/autogiro-mandates.js';
@@ -57,6 +58,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', partyRoutes(deps));
   app.route('/', invoiceRoutes(deps));
   app.route('/', sendRoutes(deps));
+  app.route('/', sendRunRoutes(deps));
   app.route('/', settlementRoutes(deps));
   app.route('/', printBatchRoutes(deps));
   app.route('/', mandateRoutes(deps));

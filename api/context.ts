@@ -1,6 +1,7 @@
 import { OpenAPIHono, createRoute, type RouteConfig, type z } from '@hono/zod-openapi';
 import type { Client } from '@temporalio/client';
 import type { Sql } from '../db/client.js';
+import type { SendStarter } from '../services/send-starter.js';
 import { Problem } from './schemas.js';
 import { invalid, problemResponse } from './problem.js';
 
@@ -8,6 +9,8 @@ export interface AppDeps {
   sql: Sql;
   temporal: { client: Client; taskQueue: string };
   adminToken: string;
+  /** Starts the workflows of accepted sends after the answer (one per process). */
+  starter: SendStarter;
   log?: (msg: string) => void;
 }
 

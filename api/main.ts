@@ -5,6 +5,7 @@ import { loadConfig } from '../config.js';
 import { connect } from '../db/client.js';
 import { migrate } from '../db/migrate.js';
 import { createApp } from './app.js';
+import { SendStarter } from '../services/send-starter.js';
 import { escapeForLog } from '../platform/log-line.js';
 
 process.umask(0o077);
@@ -17,11 +18,23 @@ if (!config.databaseUrl || !config.temporalAddress || !config.adminToken) {
 const sql = connect(config.databaseUrl);
 await migrate(sql);
 const client = new Client({ connection: await Connection.connect({ address: config.temporalAddress }), namespace: config.temporalNamespace });
+const log = (m: string) => console.log(`[api] ${escapeForLog(m)}`);
+const starter = new SendStarter({ sql, client, taskQueue: config.taskQueue, log });
 const app = createApp({
   sql,
   temporal: { client, taskQueue: config.taskQueue },
+  starter,
   adminToken: config.adminToken,
-  log: (m) => console.log(`[api] ${escapeForLog(m)}`),
+  log,
 });
-serve({ fetch: app.fetch, port: config.port, hostname: config.host });
+const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host });
 console.log(`[api] listening on ${config.host}:${config.port}`);
+// Finish the starts of runs already answered; what is left is started by a worker's reconciler.
+const shutdown = async () => {
+  server.close();
+  await starter.drain();
+  await sql.end();
+  process.exit(0);
+};
+process.on('SIGINT', shutdown);
+process.on('SIGTERM', shutdown);

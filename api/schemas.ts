@@ -259,6 +259,30 @@ export const SendResult = z
   ])
   .openapi('SendResult');
 
+export const SendResponse = z.object({ runId: z.string(), results: z.array(SendResult) });
+
+export const SendRun = z
+  .object({
+    id: z.string(),
+    kind: z.enum(['invoice', 'reminder']),
+    createdAt: z.string(),
+    total: z.number().int(),
+    accepted: z.number().int(),
+    refused: z.number().int(),
+    pending: z.number().int(),
+    sent: z.number().int(),
+    failed: z.number().int(),
+    undone: z.number().int(),
+    completedAt: z.string().nullable(),
+  })
+  .openapi('SendRun');
+export const SendRunList = z.object({ items: z.array(SendRun), nextCursor: z.string().nullable() });
+export const SendRunListQuery = z.object({
+  companyId: z.string().max(100).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().max(200).optional(),
+});
+
 export const CreditRequest = z.strictObject({ reason: z.string().max(500).optional() });
 
 export const Problem = z

@@ -10,6 +10,7 @@ import { Client, Connection } from '@temporalio/client';
 import { createTestDatabase } from '../test/helpers/database.js';
 import { freePort } from '../platform/free-port.js';
 import { createApp } from '../api/app.js';
+import { SendStarter } from '../services/send-starter.js';
 import { ensureTemporalCli } from '../platform/temporal-cli.js';
 import { startTemporalDevServer } from '../platform/temporal-dev-server.js';
 
@@ -24,7 +25,7 @@ const dev = await startTemporalDevServer({ cli: await ensureTemporalCli(), dataD
 try {
   const client = new Client({ connection: await Connection.connect({ address: dev.address }) });
   const adminToken = randomBytes(8).toString('hex');
-  const app = createApp({ sql, temporal: { client, taskQueue: 'bench' }, adminToken });
+  const app = createApp({ sql, temporal: { client, taskQueue: 'bench' }, adminToken, starter: new SendStarter({ sql, client, taskQueue: 'bench' }) });
   const call = async (method: string, p: string, body: unknown, token: string) => {
     const res = await app.request(p, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
     return { status: res.status, json: (await res.json()) as any };

@@ -3,6 +3,7 @@
 // Callers say what happened; none of them writes `UPDATE invoices SET status` itself.
 import type { Queryable, Sql } from './client.js';
 import { appendHistory } from './history.js';
+import { settleRunItem } from './send-runs.js';
 import { METHOD_LABEL, STATUS_LABEL, type InvoiceStatus, type Method, type SendKind } from '../domain/methods.js';
 import { describeRejections, type Rejection } from '../domain/resolve-delivery.js';
 import type { SendRef } from '../domain/send.js';
@@ -95,6 +96,7 @@ export async function markDelivered(sql: Sql, d: Delivered): Promise<void> {
       if (where[d.method]) message += ` ${where[d.method]} ${d.externalId}.`;
     }
     if (!updated) message += ' The invoice had changed meanwhile, so its status was left as it is.';
+    await settleRunItem(tx, ref.workflowId, 'sent');
     await appendHistory(tx, {
       tenantId: ref.tenantId,
       invoiceId: ref.invoiceId,
@@ -122,6 +124,7 @@ export async function markUndone(sql: Sql, o: { ref: SendRef; reason: string | n
         ${clearPendingSend(tx)}
       WHERE id = ${ref.invoiceId} AND tenant_id = ${ref.tenantId} AND pending_workflow_id = ${ref.workflowId}
       RETURNING id`;
+    await settleRunItem(tx, ref.workflowId, 'undone');
     if (!undone) return false;
     await appendHistory(tx, {
       tenantId: ref.tenantId,
@@ -150,6 +153,7 @@ export async function restoreAfterFailure(
         ${clearPendingSend(tx)}
       WHERE id = ${ref.invoiceId} AND tenant_id = ${ref.tenantId} AND pending_workflow_id = ${ref.workflowId}
       RETURNING status, reminder_count, reminder_date`;
+    await settleRunItem(tx, ref.workflowId, 'failed');
     if (!restored && o.onlyIfPending) return false;
     const what = isReminder ? 'The reminder could not be sent' : 'The invoice could not be sent';
     const counters = restored && isReminder
@@ -210,10 +214,12 @@ async function settle(
 ): Promise<SettleOutcome> {
   return sql.begin(async (tx) => {
     // The row lock orders concurrent credits and payments: exactly one of them settles the invoice.
-    const [before] = await tx`SELECT status, pending_kind FROM invoices WHERE id = ${invoiceId} AND tenant_id = ${tenantId} FOR UPDATE`;
+    const [before] = await tx`SELECT status, pending_kind, pending_workflow_id FROM invoices WHERE id = ${invoiceId} AND tenant_id = ${tenantId} FOR UPDATE`;
     if (!before) return { kind: 'not_found' } as const;
     if (before.status === 'credited' || before.status === 'paid') return { kind: 'conflict', status: before.status } as const;
     const wasPending = before.status === 'pending_send';
+    // The send in flight is called off here; should its delivery already be under way, it still counts as sent.
+    if (wasPending) await settleRunItem(tx, before.pending_workflow_id, status === 'credited' ? 'undone' : 'failed');
     await tx`
       UPDATE invoices SET status = ${status},
         ${restoreReminderCounters(tx)},

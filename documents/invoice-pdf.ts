@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Address, PostalRecipient } from '../domain/recipient.js';
@@ -11,19 +12,17 @@ const pdfmake = require('pdfmake') as {
   setUrlAccessPolicy(cb: (url: string) => boolean): void;
   setLocalAccessPolicy(cb: (path: string) => boolean): void;
   createPdf(doc: unknown): { getBuffer(): Promise<Buffer> };
+  virtualfs: { writeFileSync(name: string, content: Buffer): void };
 };
 const fontDir = path.join(path.dirname(require.resolve('pdfmake/package.json')), 'fonts', 'Roboto');
-pdfmake.setFonts({
-  Roboto: {
-    normal: path.join(fontDir, 'Roboto-Regular.ttf'),
-    bold: path.join(fontDir, 'Roboto-Medium.ttf'),
-    italics: path.join(fontDir, 'Roboto-Italic.ttf'),
-    bolditalics: path.join(fontDir, 'Roboto-MediumItalic.ttf'),
-  },
-});
-// Documents never fetch anything: images arrive as data URLs, fonts from pdfmake's own folder.
+// The fonts are read once into pdfmake's in-memory file system: the same bytes every document,
+// so each font is also parsed once per process (patches/pdfkit+*.patch).
+const FONT_FILES = { normal: 'Roboto-Regular.ttf', bold: 'Roboto-Medium.ttf', italics: 'Roboto-Italic.ttf', bolditalics: 'Roboto-MediumItalic.ttf' };
+for (const file of Object.values(FONT_FILES)) pdfmake.virtualfs.writeFileSync(file, readFileSync(path.join(fontDir, file)));
+pdfmake.setFonts({ Roboto: FONT_FILES });
+// Documents never fetch anything: images arrive as data URLs, fonts from memory.
 pdfmake.setUrlAccessPolicy(() => false);
-pdfmake.setLocalAccessPolicy((p) => p.startsWith(fontDir));
+pdfmake.setLocalAccessPolicy(() => false);
 
 export interface DocumentTemplate {
   language: Language;

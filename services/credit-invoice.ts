@@ -5,7 +5,8 @@ import { credit, type InFlightNote } from '../db/invoice-state.js';
 import { AlreadyCredited } from '../domain/send.js';
 import type { InvoiceStatus } from '../domain/methods.js';
 import { creditUpdate } from '../workflows/definitions.js';
-import type { TemporalDeps } from './start-send-workflow.js';
+import { startSendWorkflow, type TemporalDeps } from './start-send-workflow.js';
+import type { SendInput } from '../domain/send.js';
 
 const UPDATE_TIMEOUT_MS = 15_000;
 
@@ -32,6 +33,9 @@ export async function creditInvoice(
   let inFlight: InFlightNote = 'no_answer';
   if (row.pending_workflow_id) {
     try {
+      // A send accepted a moment ago may still wait for its start: start it now, so it can answer.
+      const [owed] = await deps.sql`SELECT input FROM send_run_items WHERE workflow_id = ${row.pending_workflow_id} AND tenant_id = ${tenantId} AND NOT started`;
+      if (owed) await startSendWorkflow(deps, owed.input as SendInput);
       const handle = deps.client.workflow.getHandle(row.pending_workflow_id);
       // Bounded: with no worker to answer, the clerk gets a direct credit instead of a hanging request.
       const { undone } = await Promise.race([

@@ -1,10 +1,14 @@
 import pMap from 'p-map';
 import type { Sql } from '../db/client.js';
 import { markDelivered, restoreAfterFailure } from '../db/invoice-state.js';
+import { claimOwedStarts, confirmStarted } from '../db/send-runs.js';
 import type { Method } from '../domain/methods.js';
 import { FailureType } from '../domain/send.js';
 import type { SendInput } from '../domain/send.js';
 import { startSendWorkflow, type TemporalDeps } from './start-send-workflow.js';
+
+/** A send normally settles seconds after its window; one still pending this long after is looked at. */
+const AFTER_WINDOW_SECONDS = 300;
 
 export interface ReconcileResult {
   started: number;
@@ -15,24 +19,41 @@ export interface ReconcileResult {
 }
 
 /**
- * Makes sure every `pending_send` invoice is owned by a live workflow. A pending invoice whose
- * workflow was never started (the process died right after the request committed) gets it
- * started now; one whose workflow ended without finishing (e.g. terminated by an operator) is
- * settled by the facts: delivered when its delivery was made, else restored to its previous
- * state with the reason in its history.
+ * Makes sure every `pending_send` invoice is owned by a live workflow. A send whose workflow was
+ * never started (the accepting process died right after answering, or Temporal refused the start)
+ * gets it started once its start lease has run out. A send whose undo window has passed and whose
+ * workflow ended without finishing (e.g. terminated by an operator) is settled by the facts:
+ * delivered when its delivery was made, else restored to its previous state with the reason in
+ * its history. Checking only after the window keeps a large run's waiting sends off the server.
  */
 export async function reconcilePending(
   deps: TemporalDeps & { sql: Sql },
-  opts: { olderThanSeconds: number },
+  opts: { olderThanSeconds: number; afterWindowSeconds?: number },
 ): Promise<ReconcileResult> {
+  const result: ReconcileResult = { started: 0, running: 0, restored: 0, delivered: 0 };
+  const owed = await claimOwedStarts(deps.sql, 5000);
+  const made: string[] = [];
+  await pMap(
+    owed,
+    async (input) => {
+      if ((await startSendWorkflow(deps, input)) === 'started') result.started++;
+      made.push(input.workflowId);
+    },
+    { concurrency: 32, stopOnError: false },
+  ).catch(() => {
+    // The starts that failed keep their lease and are tried again on a later round.
+  });
+  await confirmStarted(deps.sql, made);
+
   const rows = await deps.sql`
     SELECT id, tenant_id, number, company_id, pending_workflow_id, pending_kind, pending_template_id,
            pending_request_id, pending_undo_until
-    FROM invoices
+    FROM invoices i
     WHERE status = 'pending_send' AND pending_since < now() - make_interval(secs => ${opts.olderThanSeconds})
+      AND pending_undo_until < now() - make_interval(secs => ${opts.afterWindowSeconds ?? AFTER_WINDOW_SECONDS})
+      AND NOT EXISTS (SELECT 1 FROM send_run_items s WHERE s.workflow_id = i.pending_workflow_id AND NOT s.started)
     ORDER BY pending_since
     LIMIT 5000`;
-  const result: ReconcileResult = { started: 0, running: 0, restored: 0, delivered: 0 };
   await pMap(
     rows,
     async (r) => {
@@ -79,7 +100,7 @@ export async function reconcilePending(
 /** Runs the reconciler now and then every `intervalMs` until stopped. */
 export function startReconcileLoop(
   deps: TemporalDeps & { sql: Sql; log?: (msg: string) => void },
-  intervalMs = 30_000,
+  intervalMs = 15_000,
 ): () => void {
   let timer: NodeJS.Timeout | null = null;
   let stopped = false;

@@ -1,4 +1,3 @@
-import pMap from 'p-map';
 import { ulid } from 'ulid';
 import type { Sql } from '../db/client.js';
 import type { SendKind } from '../domain/methods.js';
@@ -6,18 +5,17 @@ import { sendRefusal } from '../domain/send-refusal.js';
 import { markPending, type PendingSend } from '../db/invoice-state.js';
 import { stockholmToday } from '../domain/dates.js';
 import type { SendInput } from '../domain/send.js';
-import { startSendWorkflow, type TemporalDeps } from './start-send-workflow.js';
+import { recordRun } from '../db/send-runs.js';
+import type { SendStarter } from './send-starter.js';
 
 export type SendResult =
   | { invoiceId: string; accepted: true; workflowId: string }
   | { invoiceId: string; accepted: false; error: { code: string; message: string } };
 
-export interface SendServiceDeps extends TemporalDeps {
+export interface SendServiceDeps {
   sql: Sql;
-  log?: (msg: string) => void;
+  starter: SendStarter;
 }
-
-const START_CONCURRENCY = 64;
 
 function minutes(seconds: number): string {
   if (seconds === 0) return 'no undo window';
@@ -27,17 +25,17 @@ function minutes(seconds: number): string {
 
 /**
  * Accepts or refuses each invoice of a send request. Accepted invoices become `pending_send`
- * in one transaction that also records which workflow owns each of them; the workflows are
- * started after commit, in parallel. If the process dies in between, the pending-send
- * reconciler starts the recorded workflows, so no invoice is left pending without an owner.
+ * in one transaction that also records the run and which workflow owns each of them; the
+ * workflows are started after the answer by the starter. If the process dies first, a
+ * reconciler starts them from the run's items, so no invoice is left pending without an owner.
  */
 export async function requestSends(
   deps: SendServiceDeps,
   tenantId: string,
   request: { invoiceIds: string[]; templateId: string | null; kind: SendKind },
-): Promise<SendResult[]> {
+): Promise<{ runId: string; results: SendResult[] }> {
   const { kind } = request;
-  const requestId = `req_${ulid()}`;
+  const requestId = `run_${ulid()}`;
   const today = stockholmToday();
   const decided = new Map<string, SendResult>();
   const starts: SendInput[] = [];
@@ -88,20 +86,17 @@ export async function requestSends(
       });
     }
     await markPending(tx, { tenantId, kind, templateId: request.templateId, requestId, today, sends: accepted });
+    await recordRun(tx, {
+      id: requestId,
+      tenantId,
+      kind,
+      companyIds: [...new Set(rows.map((r) => r.company_id as string))],
+      total: decided.size,
+      refused: decided.size - starts.length,
+      sends: starts,
+    });
   });
 
-  await pMap(
-    starts,
-    async (input) => {
-      try {
-        await startSendWorkflow(deps, input);
-      } catch (err) {
-        // Still owned: the invoice records its workflow id and the reconciler starts it.
-        deps.log?.(`could not start ${input.workflowId} now, the reconciler will: ${(err as Error).message}`);
-      }
-    },
-    { concurrency: START_CONCURRENCY },
-  );
-
-  return request.invoiceIds.map((id) => decided.get(id)!);
+  deps.starter.enqueue(starts);
+  return { runId: requestId, results: request.invoiceIds.map((id) => decided.get(id)!) };
 }

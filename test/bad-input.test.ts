@@ -192,7 +192,7 @@ describe('the documented surface', () => {
   it('/health answers 503 and names the failing check when the database is unreachable', async () => {
     const unreachable = connect('postgres://postgres@127.0.0.1:1/nothing', { max: 1 });
     try {
-      const app = createApp({ sql: unreachable, temporal: { client: h.client, taskQueue: h.taskQueue }, adminToken: 'x' });
+      const app = createApp({ sql: unreachable, temporal: { client: h.client, taskQueue: h.taskQueue }, adminToken: 'x', starter: h.starter });
       const res = await app.request('/health');
       expect(res.status).toBe(503);
       expect(await res.json()).toEqual({ status: 'degraded', checks: { database: 'failing', temporal: 'ok' } });

@@ -5,6 +5,7 @@ import { killed, startWorkerProcess } from './helpers/worker-process.js';
 import { fixtures, history, waitForStatus } from './helpers/fixtures.js';
 import { requestSends } from '../services/request-sends.js';
 import { reconcilePending } from '../services/reconcile-pending.js';
+import { SendStarter } from '../services/send-starter.js';
 import { statusQuery } from '../workflows/definitions.js';
 
 let h: Harness;
@@ -55,21 +56,32 @@ describe('crashes and restarts', () => {
     const [{ tenant_id: tenantId }] = await h.sql`SELECT tenant_id FROM invoices WHERE id = ${inv.id}`;
     // A client for a namespace that does not exist: every start fails, like a Temporal outage right after commit.
     const broken = new Client({ connection: h.client.connection, namespace: 'namespace-that-does-not-exist' });
-    const [result] = await requestSends({ sql: h.sql, client: broken, taskQueue: h.taskQueue }, tenantId, {
+    const starter = new SendStarter({ sql: h.sql, client: broken, taskQueue: h.taskQueue });
+    const { runId, results: [result] } = await requestSends({ sql: h.sql, starter }, tenantId, {
       invoiceIds: [inv.id], templateId: null, kind: 'invoice',
     });
+    await starter.drain();
     expect(result.accepted).toBe(true);
     const workflowId = (result as { workflowId: string }).workflowId;
     const [pending] = await h.sql`SELECT status, pending_workflow_id FROM invoices WHERE id = ${inv.id}`;
     expect(pending).toEqual({ status: 'pending_send', pending_workflow_id: workflowId });
     await expect(h.client.workflow.getHandle(workflowId).describe()).rejects.toThrow();
 
+    // Still owed a start: the reconciler leaves it to the accepting process until its lease runs out.
+    expect(await h.sql`SELECT started FROM send_run_items WHERE workflow_id = ${workflowId}`).toEqual([{ started: false }]);
+    const early = await reconcilePending({ sql: h.sql, client: h.client, taskQueue: h.taskQueue }, { olderThanSeconds: 10 });
+    expect(early.started).toBe(0);
+
     const worker = await h.startWorker();
     try {
-      await h.sql`UPDATE invoices SET pending_since = now() - interval '1 minute' WHERE id = ${inv.id}`;
+      await h.sql`UPDATE send_run_items SET start_lease_until = now() - interval '1 second' WHERE workflow_id = ${workflowId}`;
       const r = await reconcilePending({ sql: h.sql, client: h.client, taskQueue: h.taskQueue }, { olderThanSeconds: 10 });
-      expect(r.started).toBeGreaterThanOrEqual(1);
+      expect(r.started).toBe(1);
+      expect(await h.sql`SELECT started FROM send_run_items WHERE workflow_id = ${workflowId}`).toEqual([{ started: true }]);
       await waitForStatus(h, inv.id, 'sent');
+      const run = await h.request('GET', `/v1/send-runs/${runId}`, { key });
+      expect(run.json).toMatchObject({ id: runId, total: 1, accepted: 1, refused: 0, pending: 0, sent: 1, failed: 0, undone: 0 });
+      expect(run.json.completedAt).not.toBeNull();
       // Running it again finds nothing left to do and starts nothing twice.
       const again = await reconcilePending({ sql: h.sql, client: h.client, taskQueue: h.taskQueue }, { olderThanSeconds: 0 });
       expect(again.started).toBe(0);
@@ -84,8 +96,10 @@ describe('crashes and restarts', () => {
     const inv = await f.invoice(companyId, await f.person({ email: 'reconciled@example.com' }));
     const [{ tenant_id: tenantId }] = await h.sql`SELECT tenant_id FROM invoices WHERE id = ${inv.id}`;
     const broken = new Client({ connection: h.client.connection, namespace: 'namespace-that-does-not-exist' });
-    await requestSends({ sql: h.sql, client: broken, taskQueue: h.taskQueue }, tenantId, { invoiceIds: [inv.id], templateId: null, kind: 'invoice' });
-    await h.sql`UPDATE invoices SET pending_since = now() - interval '1 minute' WHERE id = ${inv.id}`;
+    const starter = new SendStarter({ sql: h.sql, client: broken, taskQueue: h.taskQueue });
+    await requestSends({ sql: h.sql, starter }, tenantId, { invoiceIds: [inv.id], templateId: null, kind: 'invoice' });
+    await starter.drain();
+    await h.sql`UPDATE send_run_items SET start_lease_until = now() - interval '1 second' WHERE invoice_id = ${inv.id}`;
     const worker = await startWorkerProcess(h, { reconciler: true });
     try {
       await waitForStatus(h, inv.id, 'sent', 60_000);
@@ -132,7 +146,7 @@ describe('crashes and restarts', () => {
       const [{ tenant_id: tenantId }] = await h.sql`SELECT tenant_id FROM invoices WHERE id = ${inv.id}`;
       await h.sql`INSERT INTO deliveries (workflow_id, tenant_id, invoice_id, method, recipient, send_request_id, state, external_id, delivered_at)
                   VALUES (${workflowId}, ${tenantId}, ${inv.id}, 'email', 'made@example.com', 'req', 'delivered', '<m@x>', now())`;
-      await h.sql`UPDATE invoices SET pending_since = now() - interval '1 minute' WHERE id = ${inv.id}`;
+      await h.sql`UPDATE invoices SET pending_since = now() - interval '1 minute', pending_undo_until = now() - interval '6 minutes' WHERE id = ${inv.id}`;
       const r = await reconcilePending({ sql: h.sql, client: h.client, taskQueue: h.taskQueue }, { olderThanSeconds: 10 });
       expect(r.delivered).toBe(1);
     } finally {
@@ -151,7 +165,11 @@ describe('crashes and restarts', () => {
       const res = await h.request('POST', '/v1/invoices/send', { key, body: { invoiceIds: [inv.id] } });
       const handle = h.client.workflow.getHandle(res.json.results[0].workflowId);
       await handle.terminate('operator stopped it');
+      // Within its undo window a send is left alone: it may still be undone, and it is pending anyway.
       await h.sql`UPDATE invoices SET pending_since = now() - interval '1 minute' WHERE id = ${inv.id}`;
+      const waiting = await reconcilePending({ sql: h.sql, client: h.client, taskQueue: h.taskQueue }, { olderThanSeconds: 10 });
+      expect(waiting.restored).toBe(0);
+      await h.sql`UPDATE invoices SET pending_undo_until = now() - interval '6 minutes' WHERE id = ${inv.id}`;
       const r = await reconcilePending({ sql: h.sql, client: h.client, taskQueue: h.taskQueue }, { olderThanSeconds: 10 });
       expect(r.restored).toBe(1);
     } finally {

@@ -14,6 +14,7 @@ import { creditSignal } from '../workflows/definitions.js';
 import { createApp } from '../api/app.js';
 import { createActivities } from '../activities/index.js';
 import { requestSends } from '../services/request-sends.js';
+import { SendStarter } from '../services/send-starter.js';
 import { creditInvoice } from '../services/credit-invoice.js';
 import { createEmailChannel } from '../channels/email.js';
 import { escapeForLog } from '../platform/log-line.js';
@@ -156,8 +157,10 @@ describe('crediting', () => {
     // A queue no worker polls: the send's workflow cannot answer the credit.
     const deps = { sql: h.sql, client: h.client, taskQueue: `${h.taskQueue}-idle` };
     const [{ tenant_id: tenantId }] = await h.sql`SELECT tenant_id FROM invoices WHERE id = ${inv.id}`;
-    const [accepted] = await requestSends(deps, tenantId, { invoiceIds: [inv.id], templateId: null, kind: 'invoice' });
+    const starter = new SendStarter(deps);
+    const { results: [accepted] } = await requestSends({ sql: h.sql, starter }, tenantId, { invoiceIds: [inv.id], templateId: null, kind: 'invoice' });
     expect(accepted.accepted).toBe(true);
+    await starter.drain();
     // A central-print reservation the send had made before it stalled.
     const wf = (accepted as { workflowId: string }).workflowId;
     await h.sql`INSERT INTO deliveries (workflow_id, tenant_id, invoice_id, method, recipient, send_request_id, state)
@@ -239,7 +242,7 @@ describe('exposure', () => {
   });
 
   it('repeated failed authentication from one client → 429 with Retry-After, even for a right key', async () => {
-    const app = createApp({ sql: h.sql, temporal: { client: h.client, taskQueue: h.taskQueue }, adminToken: 'admin-secret' });
+    const app = createApp({ sql: h.sql, temporal: { client: h.client, taskQueue: h.taskQueue }, adminToken: 'admin-secret', starter: h.starter });
     const get = (bearer: string) => app.request('/v1/invoices', { headers: { authorization: `Bearer ${bearer}` } });
     for (let i = 0; i < 20; i++) expect((await get(`guess-${i}`)).status).toBe(401);
     const throttled = await get(key);

@@ -1,23 +1,20 @@
-import { z } from '@hono/zod-openapi';
+import type { z } from '@hono/zod-openapi';
 import { newRouter, route, json, body, type AppDeps } from '../context.js';
 import { requestSends } from '../../services/request-sends.js';
-import { SendRequest, SendResult } from '../schemas.js';
+import { SendRequest, SendResponse } from '../schemas.js';
 import { invalid } from '../problem.js';
 import type { SendKind } from '../../domain/methods.js';
-
-const SendResponse = z.object({ results: z.array(SendResult) });
 
 export function sendRoutes(deps: AppDeps) {
   const { sql } = deps;
   const app = newRouter();
-  const serviceDeps = { sql, client: deps.temporal.client, taskQueue: deps.temporal.taskQueue, log: deps.log };
 
   async function send(tenantId: string, req: z.infer<typeof SendRequest>, kind: SendKind) {
     if (req.templateId) {
       const [t] = await sql`SELECT 1 FROM templates WHERE id = ${req.templateId} AND tenant_id = ${tenantId}`;
       if (!t) throw invalid([{ path: 'templateId', message: 'no such template' }]);
     }
-    return requestSends(serviceDeps, tenantId, { invoiceIds: req.invoiceIds, templateId: req.templateId ?? null, kind });
+    return requestSends({ sql, starter: deps.starter }, tenantId, { invoiceIds: req.invoiceIds, templateId: req.templateId ?? null, kind });
   }
 
   const endpoints = [
@@ -28,9 +25,10 @@ export function sendRoutes(deps: AppDeps) {
     app.openapi(
       route({
         method: 'post', path: e.path, tags: ['sending'], summary: e.summary,
-        request: body(SendRequest), responses: { 202: json(SendResponse, 'Accepted or refused one by one, in request order') },
+        request: body(SendRequest),
+        responses: { 202: json(SendResponse, 'Accepted or refused one by one, in request order; runId follows the progress') },
       }),
-      async (c) => c.json({ results: await send(c.get('tenantId'), c.req.valid('json'), e.kind) }, 202),
+      async (c) => c.json(await send(c.get('tenantId'), c.req.valid('json'), e.kind), 202),
     );
   }
 

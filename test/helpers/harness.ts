@@ -7,6 +7,7 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { Sql } from '../../db/client.js';
 import { createApp } from '../../api/app.js';
+import { SendStarter } from '../../services/send-starter.js';
 import { createEmailChannel } from '../../channels/email.js';
 import { createPrintProvider } from '../../channels/print-provider.js';
 import { createEInvoiceChannel } from '../../channels/pagero.js';
@@ -75,9 +76,18 @@ export async function createHarness(opts: HarnessOptions = {}) {
     };
   }
 
-  const app = createApp({ sql: db.sql, temporal: { client, taskQueue }, adminToken });
+  const starter = new SendStarter({ sql: db.sql, client, taskQueue });
+  const app = createApp({ sql: db.sql, temporal: { client, taskQueue }, adminToken, starter });
 
-  async function request(method: string, urlPath: string, opts: { body?: unknown; rawBody?: string; key?: string; headers?: Record<string, string> } = {}) {
+  /**
+   * One HTTP request to the app. A send request is answered before its workflows start; unless
+   * `leaveStartsQueued`, this waits for those starts too, so a test can talk to the workflows at once.
+   */
+  async function request(
+    method: string,
+    urlPath: string,
+    opts: { body?: unknown; rawBody?: string; key?: string; headers?: Record<string, string>; leaveStartsQueued?: boolean } = {},
+  ) {
     const headers: Record<string, string> = { ...(opts.headers ?? {}) };
     if (opts.key) headers.authorization = `Bearer ${opts.key}`;
     let body: string | undefined;
@@ -86,6 +96,7 @@ export async function createHarness(opts: HarnessOptions = {}) {
     if (body !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
     const res = await app.request(urlPath, { method, headers, body });
     const text = await res.text();
+    if (!opts.leaveStartsQueued) await starter.drain();
     let json: any = null;
     try {
       json = text ? JSON.parse(text) : null;
@@ -115,7 +126,9 @@ export async function createHarness(opts: HarnessOptions = {}) {
     request,
     createTenant,
     startWorker,
+    starter,
     async close() {
+      await starter.drain();
       await nativeConnection.close();
       await connection.close();
       await smtp.close();
