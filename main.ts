@@ -91,7 +91,7 @@ async function shutdown() {
   stopReconciler();
   server.close();
   await starter.drain();
-  worker.shutdown();
+  if (worker.getState() === 'RUNNING') worker.shutdown();
   await workerDone.catch(() => {});
   await nativeConnection.close();
   for (const stop of stops) await stop().catch(() => {});

@@ -5,6 +5,7 @@ import { isDeliverableEmail } from '../domain/email-address.js';
 import { formatMoney, LABELS } from '../documents/labels.js';
 import { FailureType, type SendRef } from '../domain/send.js';
 import { loadSendContext } from './load-send-context.js';
+import type { SendCache } from './send-cache.js';
 import { chooseTemplate } from './render-document.js';
 import { beginDelivery, finishDeliveryPersistently } from './deliveries.js';
 import type { DeliveryPlan } from './plan-delivery.js';
@@ -14,6 +15,7 @@ export interface EmailDeps {
   email: EmailChannel;
   mailFrom: string;
   afterEmailAccepted?: (workflowId: string) => void;
+  cache?: SendCache;
 }
 
 export async function deliverEmail(
@@ -27,9 +29,9 @@ export async function deliverEmail(
   const started = await beginDelivery(deps.sql, ref, { method: 'email', recipient: plan.recipient, documentId, customerName: plan.customerName });
   if (started.alreadyDelivered) return { externalId: started.externalId };
 
-  const ctx = await loadSendContext(deps.sql, ref.tenantId, ref.invoiceId);
+  const ctx = deps.cache?.context(ref.workflowId) ?? (await loadSendContext(deps.sql, ref.tenantId, ref.invoiceId));
   if (!ctx) throw ApplicationFailure.nonRetryable('The invoice no longer exists.', FailureType.NoLongerPending);
-  const [doc] = await deps.sql`SELECT content FROM documents WHERE id = ${documentId} AND tenant_id = ${ref.tenantId}`;
+  const content = deps.cache?.document(documentId) ?? (await deps.sql`SELECT content FROM documents WHERE id = ${documentId} AND tenant_id = ${ref.tenantId}`)[0].content;
   const inv = ctx.invoice;
   const lang = (await chooseTemplate(deps.sql, ref, 'email')).language;
   const L = LABELS[lang];
@@ -56,7 +58,7 @@ export async function deliverEmail(
         '',
         ctx.company.name,
       ].join('\n'),
-      attachment: { filename: `${isReminder ? 'paminnelse' : 'faktura'}-${inv.number}.pdf`, content: doc.content },
+      attachment: { filename: `${isReminder ? 'paminnelse' : 'faktura'}-${inv.number}.pdf`, content },
       messageId: `<${ref.workflowId}@${domain}>`,
     });
   } catch (err) {

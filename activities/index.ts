@@ -14,6 +14,7 @@ import { creditAfterSend, recordDelivered } from './record-outcome.js';
 import { markUndone, restoreAfterFailure } from '../db/invoice-state.js';
 import { withDatabaseErrorsClassified } from './database-errors.js';
 import { withHeartbeats } from './keep-alive.js';
+import { SendCache } from './send-cache.js';
 
 export interface ActivityDeps {
   sql: Sql;
@@ -24,15 +25,18 @@ export interface ActivityDeps {
   autogiroOutboxDir: string;
   /** Test seam: called when the SMTP server has accepted an e-mail and that is recorded. */
   afterEmailAccepted?: (workflowId: string) => void;
+  /** One per worker process; made here when not given. */
+  cache?: SendCache;
 }
 
 type DeliverInput = { ref: SendRef; plan: DeliveryPlan; documentId: string };
 
 /** Activities get their dependencies here, so tests and production wire real parts the same way. */
-export function createActivities(deps: ActivityDeps) {
+export function createActivities(activityDeps: ActivityDeps) {
+  const deps = { ...activityDeps, cache: activityDeps.cache ?? new SendCache() };
   return withDatabaseErrorsClassified({
     planDelivery: (ref: SendRef) => planDelivery(deps, ref),
-    renderDocument: (input: Parameters<typeof renderDocument>[1]) => renderDocument(deps.sql, input),
+    renderDocument: (input: Parameters<typeof renderDocument>[1]) => renderDocument(deps.sql, input, deps.cache),
     deliverEmail: withHeartbeats((input: DeliverInput) => deliverEmail(deps, input)),
     deliverOwnPrinter: withHeartbeats((input: DeliverInput) => deliverOwnPrinter(deps.sql, input)),
     deliverCentralPrint: withHeartbeats((input: DeliverInput) => deliverCentralPrint(deps, input)),

@@ -5,6 +5,7 @@ import { noMethodMessage, resolveDelivery, type Choice, type Rejection } from '.
 import type { Method } from '../domain/methods.js';
 import { FailureType, type SendRef } from '../domain/send.js';
 import { loadSendContext } from './load-send-context.js';
+import type { SendCache } from './send-cache.js';
 
 export interface DeliveryPlan {
   method: Method;
@@ -19,12 +20,14 @@ export interface DeliveryPlan {
 
 export interface PlanDeps {
   sql: Sql;
+  cache?: SendCache;
 }
 
 /** Re-reads the invoice right before delivery and picks method and recipient (SPEC §6). */
 export async function planDelivery(deps: PlanDeps, ref: SendRef): Promise<DeliveryPlan> {
   const ctx = await loadSendContext(deps.sql, ref.tenantId, ref.invoiceId);
   if (!ctx) throw ApplicationFailure.nonRetryable('The invoice no longer exists.', FailureType.NoLongerPending);
+  deps.cache?.rememberContext(ref.workflowId, ctx);
   const inv = ctx.invoice;
   if (inv.status !== 'pending_send' || inv.pending_workflow_id !== ref.workflowId) {
     throw ApplicationFailure.nonRetryable(

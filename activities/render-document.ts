@@ -9,6 +9,7 @@ import type { Method } from '../domain/methods.js';
 import { renderInvoicePdf, STANDARD_TEMPLATE, type DocumentTemplate, type InvoiceDocument } from '../documents/invoice-pdf.js';
 import { FailureType, type SendRef } from '../domain/send.js';
 import { loadSendContext, type SendContext } from './load-send-context.js';
+import type { SendCache } from './send-cache.js';
 
 export function documentFromContext(ctx: SendContext, template: DocumentTemplate, kind: 'invoice' | 'reminder'): InvoiceDocument {
   const inv = ctx.invoice;
@@ -79,13 +80,14 @@ export function eInvoiceFromContext(ctx: SendContext): EInvoiceData {
  * Renders the document for this send (the PEPPOL UBL for e-invoices, else the PDF) and stores it as a document. Keyed by workflow id, so a retry
  * returns the document already stored instead of making a second one.
  */
-export async function renderDocument(sql: Sql, input: { ref: SendRef; method: Method }): Promise<{ documentId: string }> {
+export async function renderDocument(sql: Sql, input: { ref: SendRef; method: Method }, cache?: SendCache): Promise<{ documentId: string }> {
   const { ref, method } = input;
   const kind = method === 'e_invoice' ? 'ubl' : ref.kind === 'reminder' ? 'reminder_pdf' : 'invoice_pdf';
   const [existing] = await sql`SELECT id FROM documents WHERE workflow_id = ${ref.workflowId} AND kind = ${kind}`;
   if (existing) return { documentId: existing.id };
 
-  const ctx = await loadSendContext(sql, ref.tenantId, ref.invoiceId);
+  // Read by planDelivery a moment ago on this worker, as a rule; else read now.
+  const ctx = cache?.context(ref.workflowId) ?? (await loadSendContext(sql, ref.tenantId, ref.invoiceId));
   if (!ctx) throw ApplicationFailure.nonRetryable('The invoice no longer exists.', FailureType.NoLongerPending);
   let content: Buffer;
   let contentType = 'application/pdf';
@@ -102,6 +104,7 @@ export async function renderDocument(sql: Sql, input: { ref: SendRef; method: Me
     VALUES (${'doc_' + ulid()}, ${ref.tenantId}, ${ref.invoiceId}, ${kind}, ${contentType}, ${content}, ${ref.workflowId}, ${pageCount})
     ON CONFLICT (workflow_id, kind) DO UPDATE SET workflow_id = EXCLUDED.workflow_id
     RETURNING id`;
+  cache?.rememberDocument(row.id, content);
   return { documentId: row.id };
 }
 

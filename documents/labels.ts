@@ -57,6 +57,15 @@ export const LABELS = {
   },
 } satisfies Record<Language, Record<string, string>>;
 
+// Building a number format is costly (locale data); an invoice formats a dozen amounts.
+const moneyFormats = new Map<string, Intl.NumberFormat>();
+
 export function formatMoney(ore: number, currency: string, language: Language): string {
-  return new Intl.NumberFormat(language === 'sv' ? 'sv-SE' : 'en-GB', { style: 'currency', currency }).format(ore / 100);
+  const key = `${language}:${currency}`;
+  let format = moneyFormats.get(key);
+  if (!format) {
+    format = new Intl.NumberFormat(language === 'sv' ? 'sv-SE' : 'en-GB', { style: 'currency', currency });
+    moneyFormats.set(key, format);
+  }
+  return format.format(ore / 100);
 }

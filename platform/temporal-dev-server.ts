@@ -6,6 +6,7 @@ import { ALL_SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
 
 export interface DevServer {
   address: string;
+  pid: number;
   uiUrl: string;
   stop(): Promise<void>;
 }
@@ -52,6 +53,7 @@ export async function startTemporalDevServer(opts: {
   }
   return {
     address,
+    pid: child.pid!,
     uiUrl: `http://127.0.0.1:${opts.uiPort}`,
     stop: () =>
       new Promise<void>((resolve) => {

@@ -75,6 +75,7 @@ export async function setupTemporalSchemas(tools: TemporalServerTools, pg: Postg
 
 export interface TemporalCluster {
   address: string;
+  pid: number;
   metricsUrl: string;
   stop(): Promise<void>;
 }
@@ -227,6 +228,7 @@ export async function startTemporalCluster(opts: {
   opts.log?.(`Temporal server ${TEMPORAL_SERVER_VERSION} up at ${address} (PostgreSQL ${pg.host}:${pg.port}, databases ${opts.databases.main} and ${opts.databases.visibility})`);
   return {
     address,
+    pid: child.pid!,
     metricsUrl: `http://127.0.0.1:${ports.metrics}/metrics`,
     stop: () =>
       new Promise<void>((resolve) => {

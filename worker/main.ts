@@ -28,9 +28,10 @@ const worker = await createWorker({
 });
 const stopReconciler = process.env.RECONCILER === 'off' ? () => {} : startReconcileLoop({ sql, client, taskQueue: config.taskQueue, log });
 log(`polling task queue ${config.taskQueue} on ${config.temporalAddress}`);
+// The SDK's runtime also shuts workers down on these signals: whichever comes first does it.
 const shutdown = () => {
   stopReconciler();
-  worker.shutdown();
+  if (worker.getState() === 'RUNNING') worker.shutdown();
 };
 process.on('SIGINT', shutdown);
 process.on('SIGTERM', shutdown);

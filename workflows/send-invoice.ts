@@ -3,6 +3,7 @@ import {
   condition,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
   ActivityFailure,
@@ -29,6 +30,22 @@ const bookkeeping = proxyActivities<Activities>({
 // noticed when this short limit runs out.
 const rendering = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
+});
+
+// The same bookkeeping and rendering as local activities: run by the worker inside the workflow
+// task, so a send costs the server two workflow tasks and one activity instead of five and four.
+// A retry waits on a timer once its backoff passes the threshold, so a long database outage
+// does not hold a workflow task.
+const localBookkeeping = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  scheduleToCloseTimeout: '6 hours',
+  localRetryThreshold: '10 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute', nonRetryableErrorTypes: NON_RETRYABLE },
+});
+const localRendering = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  localRetryThreshold: '10 seconds',
   retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
 });
 
@@ -59,6 +76,8 @@ const LEGACY_CODES: Record<string, string> = {
 const Patch = {
   /** A credit signalled after the undo window still credits the invoice once the send has finished. */
   lateCredit: 'credit-after-undo-window',
+  /** Plan, render and record run as local activities; the search attributes are set once, at the end. */
+  localBookkeeping: 'local-bookkeeping',
 } as const;
 
 function failureOf(err: unknown): { code: string; message: string } {
@@ -136,12 +155,21 @@ export async function sendInvoice(input: SendInput): Promise<SendStatus> {
   }
 
   status.phase = 'delivering';
+  const local = patched(Patch.localBookkeeping);
+  const book = local ? localBookkeeping : bookkeeping;
+  const render = local ? localRendering : rendering;
+  // Runs from before the patch announced the method as soon as it was chosen; newer ones with the outcome.
+  const announce = (outcome: 'sent' | 'failed') =>
+    upsertSearchAttributes([
+      ...(local && status.method ? [{ key: DeliveryMethodKey, value: status.method }] : []),
+      { key: DeliveryOutcomeKey, value: outcome },
+    ]);
   let delivered: { plan: DeliveryPlan; documentId: string; externalId: string | null };
   try {
-    const plan = await bookkeeping.planDelivery(ref);
+    const plan = await book.planDelivery(ref);
     status.method = plan.method;
-    upsertSearchAttributes([{ key: DeliveryMethodKey, value: plan.method }]);
-    const { documentId } = await rendering.renderDocument({ ref, method: plan.method });
+    if (!local) upsertSearchAttributes([{ key: DeliveryMethodKey, value: plan.method }]);
+    const { documentId } = await render.renderDocument({ ref, method: plan.method });
     const deliver = {
       email: channels.deliverEmail,
       own_printer: channels.deliverOwnPrinter,
@@ -153,20 +181,20 @@ export async function sendInvoice(input: SendInput): Promise<SendStatus> {
     delivered = { plan, documentId, externalId };
   } catch (err) {
     const failure = failureOf(err);
-    await bookkeeping.restoreAfterFailure({ ref, code: failure.code, message: failure.message });
+    await book.restoreAfterFailure({ ref, code: failure.code, message: failure.message });
     status.phase = 'done';
     status.outcome = 'failed';
-    upsertSearchAttributes([{ key: DeliveryOutcomeKey, value: 'failed' }]);
+    announce('failed');
     await creditIfSignalledLate(false);
     // The run shows as failed in the Web UI with the business reason; the invoice is already restored.
     throw ApplicationFailure.nonRetryable(failure.message, failure.code);
   }
   // Delivered: from here on nothing may restore the invoice. Should recording fail for good, the
   // run fails and the reconciler records the delivery from the deliveries table.
-  await bookkeeping.recordDelivered({ ref, ...delivered });
+  await book.recordDelivered({ ref, ...delivered });
   status.phase = 'done';
   status.outcome = 'sent';
-  upsertSearchAttributes([{ key: DeliveryOutcomeKey, value: 'sent' }]);
+  announce('sent');
   await creditIfSignalledLate(true);
   return status;
 

@@ -1,0 +1,48 @@
+import type { SendContext } from './load-send-context.js';
+
+const TTL_MS = 5 * 60_000;
+const MAX_ENTRIES = 5_000;
+
+/**
+ * What one step of a send read or made, kept briefly in the worker so the next steps of the same
+ * send do not read it again: the context planDelivery read (right before delivery, as it must),
+ * and the document renderDocument stored. A step that runs on another worker, or after the entry
+ * expired, reads from the database as before; nothing here is needed for correctness.
+ */
+export class SendCache {
+  private readonly contexts = new Map<string, { at: number; value: SendContext }>();
+  private readonly documents = new Map<string, { at: number; value: Buffer }>();
+
+  rememberContext(workflowId: string, ctx: SendContext): void {
+    put(this.contexts, workflowId, ctx);
+  }
+
+  context(workflowId: string): SendContext | null {
+    return get(this.contexts, workflowId);
+  }
+
+  rememberDocument(documentId: string, content: Buffer): void {
+    put(this.documents, documentId, content);
+  }
+
+  document(documentId: string): Buffer | null {
+    return get(this.documents, documentId);
+  }
+}
+
+function put<T>(map: Map<string, { at: number; value: T }>, key: string, value: T): void {
+  map.delete(key);
+  map.set(key, { at: Date.now(), value });
+  // Insertion order is age order: drop the oldest beyond the cap.
+  while (map.size > MAX_ENTRIES) map.delete(map.keys().next().value!);
+}
+
+function get<T>(map: Map<string, { at: number; value: T }>, key: string): T | null {
+  const entry = map.get(key);
+  if (!entry) return null;
+  if (Date.now() - entry.at > TTL_MS) {
+    map.delete(key);
+    return null;
+  }
+  return entry.value;
+}
