@@ -9,10 +9,10 @@ import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from './config.js';
 import { connect } from './db/client.js';
 import { migrate } from './db/migrate.js';
-import { prepareDataDir, startEmbeddedPostgres } from './platform/embedded-db.js';
+import { databaseForLocalRun, prepareDataDir } from './platform/embedded-db.js';
 import { escapeForLog } from './platform/log-line.js';
 import { ensureTemporalCli } from './platform/temporal-cli.js';
-import { startTemporalDevServer } from './platform/temporal-dev-server.js';
+import { startLocalTemporal } from './platform/temporal-dev-server.js';
 import { createApp } from './api/app.js';
 import { createWorker } from './worker/create-worker.js';
 import { createChannels } from './channels/create-channels.js';
@@ -27,25 +27,21 @@ const config = loadConfig();
 await prepareDataDir(config.dataDir, { embeddedPostgres: !config.databaseUrl });
 const stops: (() => Promise<unknown>)[] = [];
 
-let databaseUrl = config.databaseUrl;
-if (!databaseUrl) {
-  log(`starting embedded PostgreSQL on 127.0.0.1:${config.embeddedPostgresPort} (data in ${config.dataDir}/postgres)`);
-  const db = await startEmbeddedPostgres(config.dataDir, config.embeddedPostgresPort);
-  databaseUrl = db.url;
-  stops.unshift(() => db.stop());
-}
+const database = await databaseForLocalRun(config, log);
+const databaseUrl = database.url;
+if (database.stop) stops.unshift(database.stop);
 
 let temporalAddress = config.temporalAddress;
 let uiUrl = 'your Temporal cluster UI';
 if (!temporalAddress) {
-  const cli = await ensureTemporalCli(log);
   const started = Date.now();
-  const dev = await startTemporalDevServer({
-    cli,
+  const dev = await startLocalTemporal({
+    findCli: ensureTemporalCli,
     dataDir: config.dataDir,
     port: config.temporalPort,
     uiPort: config.temporalUiPort,
     namespace: config.temporalNamespace,
+    log,
   });
   log(`Temporal dev server up in ${Date.now() - started} ms at ${dev.address}`);
   temporalAddress = dev.address;

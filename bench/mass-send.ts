@@ -146,7 +146,7 @@ for (const topology of topologies) {
       const company = await seedCompany(n, `svc${n}`);
       const ids = (await db.sql`SELECT id FROM invoices WHERE company_id = ${company} ORDER BY id`).map((r) => r.id as string);
       sink.reset();
-      const pids = Object.fromEntries([...processes.map((p) => [p.name, p.child.pid!]), ['temporal', temporal.pid]]);
+      const pids = Object.fromEntries([...processes.map((p) => [p.name, p.child.pid!]), ['temporal', temporal.pid!]]);
       const sampler = rssSampler(pids);
       const started = performance.now();
       const res = await call('POST', '/v1/invoices/send', { invoiceIds: ids }, key);

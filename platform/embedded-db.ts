@@ -98,3 +98,14 @@ export async function startEmbeddedPostgres(dataDir: string, port: number): Prom
     stop: () => pg.stop(),
   };
 }
+
+/** DATABASE_URL when set, else the embedded PostgreSQL under dataDir (started here, with its stop). */
+export async function databaseForLocalRun(
+  config: { databaseUrl: string | null; dataDir: string; embeddedPostgresPort: number },
+  log: (msg: string) => void,
+): Promise<{ url: string; stop: (() => Promise<void>) | null }> {
+  if (config.databaseUrl) return { url: config.databaseUrl, stop: null };
+  log(`starting embedded PostgreSQL on 127.0.0.1:${config.embeddedPostgresPort} (data in ${config.dataDir}/postgres)`);
+  const db = await startEmbeddedPostgres(config.dataDir, config.embeddedPostgresPort);
+  return { url: db.url, stop: () => db.stop() };
+}

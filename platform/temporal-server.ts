@@ -9,6 +9,7 @@ import { msToTs } from '@temporalio/common/lib/time.js';
 import { ALL_SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
 import { executable, findGo, goInstall, run, toolCacheDir } from './go-build.js';
 import { freePort } from './free-port.js';
+import { waitForFrontend } from './temporal-dev-server.js';
 
 /** The server version inside Temporal CLI v1.5.1 (`temporal --version`). */
 export const TEMPORAL_SERVER_VERSION = 'v1.29.1';
@@ -211,19 +212,7 @@ export async function startTemporalCluster(opts: {
   const killOnExit = () => child.kill('SIGTERM');
   process.once('exit', killOnExit);
   const address = `127.0.0.1:${ports.frontendGrpc}`;
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the Temporal server exited with code ${child.exitCode}; see ${path.join(opts.dataDir, 'temporal-server.log')}`);
-    try {
-      const conn = await Connection.connect({ address, connectTimeout: 1000 });
-      await conn.workflowService.getSystemInfo({});
-      await conn.close();
-      break;
-    } catch (err) {
-      if (Date.now() > deadline) throw new Error(`the Temporal server did not come up on ${address}: ${(err as Error).message}`);
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  }
+  await waitForFrontend(address, child, 120_000, 'the Temporal server', `; see ${path.join(opts.dataDir, 'temporal-server.log')}`);
   await registerNamespace(address, opts.namespace);
   opts.log?.(`Temporal server ${TEMPORAL_SERVER_VERSION} up at ${address} (PostgreSQL ${pg.host}:${pg.port}, databases ${opts.databases.main} and ${opts.databases.visibility})`);
   return {

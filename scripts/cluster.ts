@@ -6,7 +6,7 @@ import path from 'node:path';
 import { loadConfig } from '../config.js';
 import { connect } from '../db/client.js';
 import { migrate } from '../db/migrate.js';
-import { prepareDataDir, startEmbeddedPostgres } from '../platform/embedded-db.js';
+import { databaseForLocalRun, prepareDataDir } from '../platform/embedded-db.js';
 import { escapeForLog } from '../platform/log-line.js';
 import { ensureTemporalServer, startTemporalCluster } from '../platform/temporal-server.js';
 import { startServiceProcess, type ServiceProcess } from '../platform/service-processes.js';
@@ -19,13 +19,9 @@ const workerCount = Number(process.env.WORKERS ?? 2);
 await prepareDataDir(config.dataDir, { embeddedPostgres: !config.databaseUrl });
 const stops: (() => Promise<unknown>)[] = [];
 
-let databaseUrl = config.databaseUrl;
-if (!databaseUrl) {
-  log(`starting embedded PostgreSQL on 127.0.0.1:${config.embeddedPostgresPort} (data in ${config.dataDir}/postgres)`);
-  const db = await startEmbeddedPostgres(config.dataDir, config.embeddedPostgresPort);
-  databaseUrl = db.url;
-  stops.unshift(() => db.stop());
-}
+const database = await databaseForLocalRun(config, log);
+const databaseUrl = database.url;
+if (database.stop) stops.unshift(database.stop);
 
 const tools = await ensureTemporalServer(log);
 const temporal = await startTemporalCluster({
