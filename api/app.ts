@@ -15,6 +15,7 @@ import { partyRoutes } from './routes/parties.js';
 import { invoiceRoutes } from './routes/invoices.js';
 import { sendRoutes } from './routes/sends.js';
 import { sendRunRoutes } from './routes/send-runs.js';
+import { eventRoutes } from './routes/events.js';
 import { settlementRoutes } from './routes/credit-and-payment.js';
 import { printBatchRoutes } from './routes/print-batches.js';
 import { mandateRoutes } from './routes/autogiro-mandates.js';
@@ -59,6 +60,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', invoiceRoutes(deps));
   app.route('/', sendRoutes(deps));
   app.route('/', sendRunRoutes(deps));
+  app.route('/', eventRoutes(deps));
   app.route('/', settlementRoutes(deps));
   app.route('/', printBatchRoutes(deps));
   app.route('/', mandateRoutes(deps));

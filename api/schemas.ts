@@ -283,6 +283,24 @@ export const SendRunListQuery = z.object({
   cursor: z.string().max(200).optional(),
 });
 
+export const Event = z
+  .object({
+    id: z.string(),
+    type: z.string(),
+    createdAt: z.string(),
+    companyId: z.string().nullable(),
+    invoiceId: z.string().nullable(),
+    runId: z.string().nullable(),
+    data: z.object({ invoice: Invoice.optional(), history: HistoryEntry.optional(), run: SendRun.optional() }),
+  })
+  .openapi('Event');
+export const EventList = z.object({ items: z.array(Event), nextCursor: z.string().nullable() });
+export const EventListQuery = z.object({
+  after: z.string().max(100).optional(),
+  type: z.string().max(1000).optional().openapi({ description: 'Event types, comma-separated' }),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
 export const CreditRequest = z.strictObject({ reason: z.string().max(500).optional() });
 
 export const Problem = z

@@ -22,7 +22,12 @@ import { connect } from '../db/client.js';
 import { startSmtpSink } from './smtp-sink.js';
 
 const { values } = parseArgs({
-  options: { invoices: { type: 'string', default: '1000,10000' }, topology: { type: 'string', default: 'dev,cluster' } },
+  options: {
+    invoices: { type: 'string', default: '1000,10000' },
+    topology: { type: 'string', default: 'dev,cluster' },
+    // Only the answer to the send request: no raw loop, no waiting for deliveries.
+    'accept-only': { type: 'boolean', default: false },
+  },
 });
 const sizes = values.invoices.split(',').map(Number);
 const topologies = values.topology.split(',') as ('dev' | 'cluster')[];
@@ -127,6 +132,14 @@ for (const topology of topologies) {
     }
 
     for (const n of sizes) {
+      if (values['accept-only']) {
+        const company = await seedCompany(n, `acc${n}`);
+        const ids = (await db.sql`SELECT id FROM invoices WHERE company_id = ${company} ORDER BY id`).map((r) => r.id as string);
+        const started = performance.now();
+        const res = await call('POST', '/v1/invoices/send', { invoiceIds: ids }, key);
+        console.log(`${topology} N=${n}: accepted in ${(performance.now() - started).toFixed(0)} ms (HTTP ${res.status}, ${res.json.results.filter((r: { accepted: boolean }) => r.accepted).length} accepted)`);
+        continue;
+      }
       // The raw loop: one process, render and send.
       const rawCompany = await seedCompany(n, `raw${n}`);
       const raw = fork(path.join(here, 'raw-loop.ts'), [], { execArgv: ['--import', 'tsx'], env: { ...process.env, DATABASE_URL: db.url, SMTP_URL: sink.url } });
@@ -188,6 +201,7 @@ for (const topology of topologies) {
   }
 }
 await sink.close();
+if (values['accept-only']) process.exit(0);
 
 console.log(`\nmachine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${mib(os.totalmem())} MiB, Node ${process.version}\n`);
 console.log('| topology | N | accept | raw loop | service | service / raw | p50 request→delivered | p99 | peak RSS (MiB) | duplicates |');

@@ -96,7 +96,6 @@ export async function markDelivered(sql: Sql, d: Delivered): Promise<void> {
       if (where[d.method]) message += ` ${where[d.method]} ${d.externalId}.`;
     }
     if (!updated) message += ' The invoice had changed meanwhile, so its status was left as it is.';
-    await settleRunItem(tx, ref.workflowId, 'sent');
     await appendHistory(tx, {
       tenantId: ref.tenantId,
       invoiceId: ref.invoiceId,
@@ -107,6 +106,8 @@ export async function markDelivered(sql: Sql, d: Delivered): Promise<void> {
       workflowId: ref.workflowId,
       dedupeKey: `${ref.workflowId}:delivered`,
     });
+    // Last, so the run's completion follows the entry that completed it.
+    await settleRunItem(tx, ref.workflowId, 'sent');
   });
 }
 
@@ -124,8 +125,10 @@ export async function markUndone(sql: Sql, o: { ref: SendRef; reason: string | n
         ${clearPendingSend(tx)}
       WHERE id = ${ref.invoiceId} AND tenant_id = ${ref.tenantId} AND pending_workflow_id = ${ref.workflowId}
       RETURNING id`;
-    await settleRunItem(tx, ref.workflowId, 'undone');
-    if (!undone) return false;
+    if (!undone) {
+      await settleRunItem(tx, ref.workflowId, 'undone');
+      return false;
+    }
     await appendHistory(tx, {
       tenantId: ref.tenantId,
       invoiceId: ref.invoiceId,
@@ -134,6 +137,7 @@ export async function markUndone(sql: Sql, o: { ref: SendRef; reason: string | n
       workflowId: ref.workflowId,
       dedupeKey: `${ref.workflowId}:undone`,
     });
+    await settleRunItem(tx, ref.workflowId, 'undone');
     return true;
   });
 }
@@ -153,8 +157,10 @@ export async function restoreAfterFailure(
         ${clearPendingSend(tx)}
       WHERE id = ${ref.invoiceId} AND tenant_id = ${ref.tenantId} AND pending_workflow_id = ${ref.workflowId}
       RETURNING status, reminder_count, reminder_date`;
-    await settleRunItem(tx, ref.workflowId, 'failed');
-    if (!restored && o.onlyIfPending) return false;
+    if (!restored && o.onlyIfPending) {
+      await settleRunItem(tx, ref.workflowId, 'failed');
+      return false;
+    }
     const what = isReminder ? 'The reminder could not be sent' : 'The invoice could not be sent';
     const counters = restored && isReminder
       ? ` with ${plural(restored.reminder_count, 'reminder')} sent${restored.reminder_date ? `, the last on ${restored.reminder_date}` : ''}`
@@ -169,6 +175,7 @@ export async function restoreAfterFailure(
       error: o.code,
       dedupeKey: `${ref.workflowId}:failed`,
     });
+    await settleRunItem(tx, ref.workflowId, 'failed');
     return Boolean(restored);
   });
 }
@@ -218,8 +225,6 @@ async function settle(
     if (!before) return { kind: 'not_found' } as const;
     if (before.status === 'credited' || before.status === 'paid') return { kind: 'conflict', status: before.status } as const;
     const wasPending = before.status === 'pending_send';
-    // The send in flight is called off here; should its delivery already be under way, it still counts as sent.
-    if (wasPending) await settleRunItem(tx, before.pending_workflow_id, status === 'credited' ? 'undone' : 'failed');
     await tx`
       UPDATE invoices SET status = ${status},
         ${restoreReminderCounters(tx)},
@@ -228,6 +233,8 @@ async function settle(
       WHERE id = ${invoiceId} AND tenant_id = ${tenantId}`;
     const { message, dedupeKey } = describe(wasPending, before.pending_kind);
     await appendHistory(tx, { tenantId, invoiceId, type: status, message, dedupeKey });
+    // The send in flight is called off here; should its delivery already be under way, it still counts as sent.
+    if (wasPending) await settleRunItem(tx, before.pending_workflow_id, status === 'credited' ? 'undone' : 'failed');
     return { kind: 'done' } as const;
   });
 }

@@ -31,7 +31,10 @@ export async function recordRun(
   await tx`
     INSERT INTO send_runs (id, tenant_id, kind, company_ids, total, accepted, refused)
     VALUES (${run.id}, ${run.tenantId}, ${run.kind}, ${run.companyIds}::text[], ${run.total}, ${run.sends.length}, ${run.refused})`;
-  if (run.sends.length === 0) return;
+  if (run.sends.length === 0) {
+    await emitRunCompleted(tx, run.id);
+    return;
+  }
   await tx`
     INSERT INTO send_run_items (workflow_id, run_id, tenant_id, invoice_id, input, start_lease_until)
     SELECT u.wf, ${run.id}, ${run.tenantId}, u.invoice, u.input::jsonb, now() + make_interval(secs => ${START_LEASE_SECONDS})
@@ -44,9 +47,24 @@ export async function recordRun(
  * outcome stands, except that a delivery always counts as sent: it happened.
  */
 export async function settleRunItem(tx: Queryable, workflowId: string, outcome: RunOutcome): Promise<void> {
-  await tx`
+  const [item] = await tx`
     UPDATE send_run_items SET outcome = ${outcome}, settled_at = clock_timestamp()
-    WHERE workflow_id = ${workflowId} AND (outcome = 'pending' OR (${outcome} = 'sent' AND outcome <> 'sent'))`;
+    WHERE workflow_id = ${workflowId} AND (outcome = 'pending' OR (${outcome} = 'sent' AND outcome <> 'sent'))
+    RETURNING run_id`;
+  if (!item) return;
+  // Settlements of one run take turns here, at the end of their transactions: the last one sees
+  // every other committed, and only it finds nothing pending.
+  await tx`SELECT 1 FROM send_runs WHERE id = ${item.run_id} FOR UPDATE`;
+  await emitRunCompleted(tx, item.run_id);
+}
+
+/** `send_run.completed`, once, when nothing of the run is pending. */
+async function emitRunCompleted(tx: Queryable, runId: string): Promise<void> {
+  await tx`
+    INSERT INTO events (tenant_id, run_id, type)
+    SELECT r.tenant_id, r.id, 'send_run.completed' FROM send_runs r
+    WHERE r.id = ${runId} AND NOT EXISTS (SELECT 1 FROM send_run_items WHERE run_id = ${runId} AND outcome = 'pending')
+    ON CONFLICT (run_id) WHERE type = 'send_run.completed' DO NOTHING`;
 }
 
 /** Workflows the server has confirmed as started: nobody needs to start them again. */

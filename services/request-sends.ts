@@ -85,7 +85,6 @@ export async function requestSends(
         undoUntil,
       });
     }
-    await markPending(tx, { tenantId, kind, templateId: request.templateId, requestId, today, sends: accepted });
     await recordRun(tx, {
       id: requestId,
       tenantId,
@@ -95,6 +94,8 @@ export async function requestSends(
       refused: decided.size - starts.length,
       sends: starts,
     });
+    // After the run, so each send_requested event names its run.
+    await markPending(tx, { tenantId, kind, templateId: request.templateId, requestId, today, sends: accepted });
   });
 
   deps.starter.enqueue(starts);

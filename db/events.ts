@@ -1,0 +1,61 @@
+// The event feed: what happened, oldest first, for one tenant (API.md "Events and webhooks").
+import type { Sql } from './client.js';
+import { historyFromRow, invoiceFromRow } from './rows.js';
+import { readRun, type SendRun } from './send-runs.js';
+
+export interface Event {
+  id: string;
+  type: string;
+  createdAt: string;
+  companyId: string | null;
+  invoiceId: string | null;
+  runId: string | null;
+  data: { invoice?: ReturnType<typeof invoiceFromRow>; history?: Record<string, unknown>; run?: SendRun };
+}
+
+export class UnknownCursor extends Error {}
+
+/**
+ * Events after the cursor in the order they happened: by transaction, then within it. Only events
+ * of transactions older than every one still running are shown, so a transaction that commits late
+ * never slips an event in behind a cursor that has moved past it.
+ */
+export async function readEvents(
+  sql: Sql,
+  tenantId: string,
+  o: { after: string | null; types: string[] | null; limit: number },
+): Promise<Event[]> {
+  let from: { txid: string; seq: string } | null = null;
+  if (o.after) {
+    const [row] = await sql`SELECT txid::text AS txid, seq::text AS seq FROM events WHERE id = ${o.after} AND tenant_id = ${tenantId}`;
+    if (!row) throw new UnknownCursor(o.after);
+    from = row as { txid: string; seq: string };
+  }
+  const rows = await sql`
+    SELECT e.id, e.type, e.created_at, e.company_id, e.invoice_id, e.run_id, e.invoice_row,
+           h.at, h.type AS history_type, h.message, h.method, h.recipient, h.workflow_id, h.error
+    FROM events e LEFT JOIN invoice_history h ON h.id = e.history_id
+    WHERE e.tenant_id = ${tenantId}
+      AND e.txid < pg_snapshot_xmin(pg_current_snapshot())
+      ${from ? sql`AND (e.txid, e.seq) > (${from.txid}::xid8, ${from.seq}::bigint)` : sql``}
+      ${o.types ? sql`AND e.type = ANY(${o.types}::text[])` : sql``}
+    ORDER BY e.txid, e.seq
+    LIMIT ${o.limit}`;
+  return Promise.all(
+    rows.map(async (r) => {
+      const data: Event['data'] = {};
+      if (r.invoice_row) data.invoice = invoiceFromRow(r.invoice_row);
+      if (r.history_type) data.history = historyFromRow({ ...r, type: r.history_type });
+      if (r.type === 'send_run.completed' && r.run_id) data.run = (await readRun(sql, tenantId, r.run_id)) ?? undefined;
+      return {
+        id: r.id,
+        type: r.type,
+        createdAt: new Date(r.created_at).toISOString(),
+        companyId: r.company_id ?? null,
+        invoiceId: r.invoice_id ?? null,
+        runId: r.run_id ?? null,
+        data,
+      };
+    }),
+  );
+}
