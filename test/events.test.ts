@@ -71,14 +71,21 @@ describe('the event feed', () => {
     }).catch(() => undefined);
     await appendHistory(h.sql, entry);
     await appendHistory(h.sql, entry);
-    expect((await feed(key)).filter((e) => e.invoiceId === inv.id).map((e) => e.type)).toEqual(['invoice.created', 'invoice.paid']);
+    const mine = await waitFor(async () => {
+      const items = (await feed(key)).filter((e) => e.invoiceId === inv.id);
+      return items.some((e) => e.type === 'invoice.paid') ? items : null;
+    }, { timeoutMs: 30_000, what: 'the paid event' });
+    expect(mine.map((e) => e.type)).toEqual(['invoice.created', 'invoice.paid']);
   });
 
   it('an event of a transaction still open holds back those committed after it, so a cursor never passes it', async () => {
     const companyId = await f.company({ activeMethods: ['email'], defaultMethod: 'email', undoWindowSeconds: 30 });
     const [first, second] = [await f.invoice(companyId, await f.person()), await f.invoice(companyId, await f.person())];
     const [{ tenant_id: tenantId }] = await h.sql`SELECT tenant_id FROM invoices WHERE id = ${first.id}`;
-    const before = (await feed(key)).at(-1)!.id;
+    const before = await waitFor(async () => {
+      const items = await feed(key);
+      return items.some((e) => e.invoiceId === second.id) ? items.at(-1)!.id : null;
+    }, { timeoutMs: 30_000, what: 'the created events' });
     let commit!: () => void;
     const held = new Promise<void>((r) => (commit = r));
     let written!: () => void;
@@ -93,14 +100,21 @@ describe('the event feed', () => {
     expect(await feed(key, '', before)).toEqual([]);
     commit();
     await slow;
-    expect((await feed(key, '', before)).map((e) => e.data.history.message)).toEqual(['slow', 'quick']);
+    // Transaction ids are the whole server's: another database's open transaction may hold the feed a moment longer.
+    const after = await waitFor(async () => {
+      const items = await feed(key, '', before);
+      return items.length === 2 ? items : null;
+    }, { timeoutMs: 30_000, what: 'both events in the feed' });
+    expect(after.map((e) => e.data.history.message)).toEqual(['slow', 'quick']);
   });
 
   it("is the tenant's own: another tenant sees none of it, and cannot page from its ids", async () => {
     const companyId = await f.company({ activeMethods: ['email'], defaultMethod: 'email', undoWindowSeconds: 30 });
-    await f.invoice(companyId, await f.person());
-    const mine = await feed(key);
-    expect(mine.length).toBeGreaterThan(0);
+    const inv = await f.invoice(companyId, await f.person());
+    const mine = await waitFor(async () => {
+      const items = await feed(key);
+      return items.some((e) => e.invoiceId === inv.id) ? items : null;
+    }, { timeoutMs: 30_000, what: 'the created event' });
     const other = await h.createTenant('Other');
     expect(await feed(other)).toEqual([]);
     const res = await h.request('GET', `/v1/events?after=${mine[0].id}`, { key: other });
