@@ -15,6 +15,7 @@ import { markUndone, restoreAfterFailure } from '../db/invoice-state.js';
 import { withDatabaseErrorsClassified } from './database-errors.js';
 import { withHeartbeats } from './keep-alive.js';
 import { SendCache } from './send-cache.js';
+import { deliverWebhook, giveUpWebhookEvent, nextWebhookEvents, type QueuedWebhookEvent, type WebhookRef } from './deliver-webhook.js';
 
 export interface ActivityDeps {
   sql: Sql;
@@ -48,6 +49,9 @@ export function createActivities(activityDeps: ActivityDeps) {
     },
     restoreAfterFailure: (input: Parameters<typeof restoreAfterFailure>[1]) => restoreAfterFailure(deps.sql, input),
     creditAfterSend: (input: Parameters<typeof creditAfterSend>[1]) => creditAfterSend(deps.sql, input),
+    nextWebhookEvents: (ref: WebhookRef) => nextWebhookEvents(deps.sql, ref),
+    deliverWebhook: (input: WebhookRef & QueuedWebhookEvent) => deliverWebhook(deps.sql, input),
+    giveUpWebhookEvent: (input: WebhookRef & QueuedWebhookEvent) => giveUpWebhookEvent(deps.sql, input),
   });
 }
 

@@ -16,6 +16,7 @@ import { invoiceRoutes } from './routes/invoices.js';
 import { sendRoutes } from './routes/sends.js';
 import { sendRunRoutes } from './routes/send-runs.js';
 import { eventRoutes } from './routes/events.js';
+import { webhookEndpointRoutes } from './routes/webhook-endpoints.js';
 import { settlementRoutes } from './routes/credit-and-payment.js';
 import { printBatchRoutes } from './routes/print-batches.js';
 import { mandateRoutes } from './routes/autogiro-mandates.js';
@@ -61,6 +62,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', sendRoutes(deps));
   app.route('/', sendRunRoutes(deps));
   app.route('/', eventRoutes(deps));
+  app.route('/', webhookEndpointRoutes(deps));
   app.route('/', settlementRoutes(deps));
   app.route('/', printBatchRoutes(deps));
   app.route('/', mandateRoutes(deps));

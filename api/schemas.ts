@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { EVENT_TYPES } from '../domain/event-types.js';
 import { METHODS, INVOICE_STATUSES } from '../domain/methods.js';
 import { isDeliverableEmail } from '../domain/email-address.js';
 import { isValidOcr } from '../domain/ocr.js';
@@ -300,6 +301,43 @@ export const EventListQuery = z.object({
   type: z.string().max(1000).optional().openapi({ description: 'Event types, comma-separated' }),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
+
+const WebhookUrl = z
+  .string()
+  .max(2000)
+  .url()
+  .refine((u) => ['http:', 'https:'].includes(new URL(u).protocol), 'must be an http or https URL')
+  .refine((u) => !new URL(u).username && !new URL(u).password, 'must not contain credentials');
+const WebhookEventTypes = z.array(z.enum(['*', ...EVENT_TYPES])).min(1).max(EVENT_TYPES.length + 1);
+export const WebhookEndpointCreate = z.strictObject({ url: WebhookUrl, events: WebhookEventTypes, description: z.string().max(500).nullish() });
+export const WebhookEndpointPatch = z.strictObject({
+  url: WebhookUrl.optional(),
+  events: WebhookEventTypes.optional(),
+  description: z.string().max(500).nullish(),
+  enabled: z.boolean().optional(),
+});
+export const WebhookEndpoint = z
+  .object({
+    id: z.string(),
+    url: z.string(),
+    events: z.array(z.string()),
+    description: z.string().nullable(),
+    enabled: z.boolean(),
+    createdAt: z.string(),
+    secret: z.string().optional().openapi({ description: 'whsec_…; in the answer to create only' }),
+  })
+  .openapi('WebhookEndpoint');
+export const WebhookDelivery = z
+  .object({
+    eventId: z.string(),
+    eventType: z.string(),
+    attempt: z.number().int(),
+    at: z.string(),
+    responseStatus: z.number().int().nullable(),
+    error: z.string().nullable(),
+    succeeded: z.boolean(),
+  })
+  .openapi('WebhookDelivery');
 
 export const CreditRequest = z.strictObject({ reason: z.string().max(500).optional() });
 

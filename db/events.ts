@@ -35,27 +35,60 @@ export async function readEvents(
     SELECT e.id, e.type, e.created_at, e.company_id, e.invoice_id, e.run_id, e.invoice_row,
            h.at, h.type AS history_type, h.message, h.method, h.recipient, h.workflow_id, h.error
     FROM events e LEFT JOIN invoice_history h ON h.id = e.history_id
-    WHERE e.tenant_id = ${tenantId}
+    WHERE e.tenant_id = ${tenantId} AND e.endpoint_id IS NULL
       AND e.txid < pg_snapshot_xmin(pg_current_snapshot())
       ${from ? sql`AND (e.txid, e.seq) > (${from.txid}::xid8, ${from.seq}::bigint)` : sql``}
       ${o.types ? sql`AND e.type = ANY(${o.types}::text[])` : sql``}
     ORDER BY e.txid, e.seq
     LIMIT ${o.limit}`;
-  return Promise.all(
-    rows.map(async (r) => {
-      const data: Event['data'] = {};
-      if (r.invoice_row) data.invoice = invoiceFromRow(r.invoice_row);
-      if (r.history_type) data.history = historyFromRow({ ...r, type: r.history_type });
-      if (r.type === 'send_run.completed' && r.run_id) data.run = (await readRun(sql, tenantId, r.run_id)) ?? undefined;
-      return {
-        id: r.id,
-        type: r.type,
-        createdAt: new Date(r.created_at).toISOString(),
-        companyId: r.company_id ?? null,
-        invoiceId: r.invoice_id ?? null,
-        runId: r.run_id ?? null,
-        data,
-      };
-    }),
-  );
+  return Promise.all(rows.map((r) => eventFromRow(sql, tenantId, r)));
+}
+
+async function eventFromRow(sql: Sql, tenantId: string, r: Record<string, any>): Promise<Event> {
+  const data: Event['data'] = {};
+  if (r.invoice_row) data.invoice = invoiceFromRow(r.invoice_row);
+  if (r.history_type) data.history = historyFromRow({ ...r, type: r.history_type });
+  if (r.type === 'send_run.completed' && r.run_id) data.run = (await readRun(sql, tenantId, r.run_id)) ?? undefined;
+  return {
+    id: r.id,
+    type: r.type,
+    createdAt: new Date(r.created_at).toISOString(),
+    companyId: r.company_id ?? null,
+    invoiceId: r.invoice_id ?? null,
+    runId: r.run_id ?? null,
+    data,
+  };
+}
+
+/**
+ * The next events for a webhook endpoint after its cursor: those it subscribed to (`*` = all)
+ * plus its own test events, in feed order, with their positions to move the cursor to.
+ */
+export async function nextEndpointEvents(
+  sql: Sql,
+  endpoint: { id: string; tenantId: string; events: string[]; cursorTxid: string; cursorSeq: string },
+  limit: number,
+): Promise<{ event: Event; txid: string; seq: string }[]> {
+  const all = endpoint.events.includes('*');
+  const rows = await sql`
+    SELECT e.id, e.type, e.created_at, e.company_id, e.invoice_id, e.run_id, e.invoice_row, e.txid::text AS txid, e.seq::text AS seq,
+           h.at, h.type AS history_type, h.message, h.method, h.recipient, h.workflow_id, h.error
+    FROM events e LEFT JOIN invoice_history h ON h.id = e.history_id
+    WHERE e.tenant_id = ${endpoint.tenantId}
+      AND e.txid < pg_snapshot_xmin(pg_current_snapshot())
+      AND (e.txid, e.seq) > (${endpoint.cursorTxid}::xid8, ${endpoint.cursorSeq}::bigint)
+      AND (e.endpoint_id = ${endpoint.id} OR (e.endpoint_id IS NULL AND (${all} OR e.type = ANY(${endpoint.events}::text[]))))
+    ORDER BY e.txid, e.seq
+    LIMIT ${limit}`;
+  return Promise.all(rows.map(async (r) => ({ event: await eventFromRow(sql, endpoint.tenantId, r), txid: r.txid as string, seq: r.seq as string })));
+}
+
+/** One event by id (a test event included), as its webhook body is made from it. */
+export async function readEventById(sql: Sql, tenantId: string, id: string): Promise<Event | null> {
+  const [r] = await sql`
+    SELECT e.id, e.type, e.created_at, e.company_id, e.invoice_id, e.run_id, e.invoice_row,
+           h.at, h.type AS history_type, h.message, h.method, h.recipient, h.workflow_id, h.error
+    FROM events e LEFT JOIN invoice_history h ON h.id = e.history_id
+    WHERE e.id = ${id} AND e.tenant_id = ${tenantId}`;
+  return r ? eventFromRow(sql, tenantId, r) : null;
 }

@@ -6,6 +6,7 @@ import type { Method } from '../domain/methods.js';
 import { FailureType } from '../domain/send.js';
 import type { SendInput } from '../domain/send.js';
 import { startSendWorkflow, type TemporalDeps } from './start-send-workflow.js';
+import { ensureAllWebhookWorkflows } from './webhook-workflows.js';
 
 /** A send normally settles seconds after its window; one still pending this long after is looked at. */
 const AFTER_WINDOW_SECONDS = 300;
@@ -107,6 +108,7 @@ export function startReconcileLoop(
   const tick = async () => {
     try {
       const r = await reconcilePending(deps, { olderThanSeconds: 10 });
+      await ensureAllWebhookWorkflows(deps);
       if (r.started || r.restored || r.delivered) deps.log?.(`reconciler: started ${r.started}, restored ${r.restored}, settled as delivered ${r.delivered}`);
     } catch (err) {
       deps.log?.(`reconciler: ${(err as Error).message}`);

@@ -1,1 +1,2 @@
 export { sendInvoice } from './send-invoice.js';
+export { deliverWebhooks } from './deliver-webhooks.js';

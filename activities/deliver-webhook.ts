@@ -1,0 +1,87 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { Webhook } from 'standardwebhooks';
+import type { Sql } from '../db/client.js';
+import { nextEndpointEvents, readEventById } from '../db/events.js';
+
+/** A receiver has this long to answer 2xx (API.md); anything else is a failed attempt. */
+const RECEIVER_TIMEOUT_MS = 10_000;
+
+export interface WebhookRef {
+  endpointId: string;
+  tenantId: string;
+}
+
+export interface QueuedWebhookEvent {
+  eventId: string;
+  txid: string;
+  seq: string;
+}
+
+async function liveEndpoint(sql: Sql, ref: WebhookRef) {
+  const [e] = await sql`
+    SELECT id, url, events, secret, cursor_txid::text AS cursor_txid, cursor_seq::text AS cursor_seq FROM webhook_endpoints
+    WHERE id = ${ref.endpointId} AND tenant_id = ${ref.tenantId} AND deleted_at IS NULL AND enabled`;
+  return e ?? null;
+}
+
+/** The endpoint's next events after its cursor; `gone` once it is deleted or disabled. */
+export async function nextWebhookEvents(sql: Sql, ref: WebhookRef): Promise<{ gone: boolean; events: QueuedWebhookEvent[] }> {
+  const e = await liveEndpoint(sql, ref);
+  if (!e) return { gone: true, events: [] };
+  const next = await nextEndpointEvents(sql, { id: e.id, tenantId: ref.tenantId, events: e.events, cursorTxid: e.cursor_txid, cursorSeq: e.cursor_seq }, 50);
+  return { gone: false, events: next.map((n) => ({ eventId: n.event.id, txid: n.txid, seq: n.seq })) };
+}
+
+async function advance(sql: Sql, ref: WebhookRef, q: QueuedWebhookEvent) {
+  await sql`
+    UPDATE webhook_endpoints SET cursor_txid = ${q.txid}::xid8, cursor_seq = ${q.seq}::bigint
+    WHERE id = ${ref.endpointId} AND (cursor_txid, cursor_seq) < (${q.txid}::xid8, ${q.seq}::bigint)`;
+}
+
+/**
+ * One attempt to deliver one event: signed POST, recorded whatever happens. A 2xx moves the
+ * endpoint's cursor past the event; anything else throws, and Temporal retries with growing delays.
+ */
+export async function deliverWebhook(sql: Sql, input: WebhookRef & QueuedWebhookEvent): Promise<'delivered' | 'gone'> {
+  const endpoint = await liveEndpoint(sql, input);
+  if (!endpoint) return 'gone';
+  const event = await readEventById(sql, input.tenantId, input.eventId);
+  if (!event) return 'delivered'; // nothing to say: it cannot have happened
+  const body = JSON.stringify(event);
+  const at = new Date();
+  const attempt = Context.current().info.attempt;
+  let status: number | null = null;
+  let error: string | null = null;
+  try {
+    const res = await fetch(endpoint.url, {
+      method: 'POST',
+      redirect: 'manual',
+      signal: AbortSignal.timeout(RECEIVER_TIMEOUT_MS),
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': 'invoice-distribution-webhooks/1',
+        'webhook-id': event.id,
+        'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+        'webhook-signature': new Webhook(endpoint.secret).sign(event.id, at, body),
+      },
+      body,
+    });
+    status = res.status;
+    await res.body?.cancel().catch(() => undefined);
+    if (status < 200 || status > 299) error = `The receiver answered HTTP ${status}.`;
+  } catch (err) {
+    const e = err as Error & { cause?: { code?: string } };
+    error = e.name === 'TimeoutError' ? `No answer within ${RECEIVER_TIMEOUT_MS / 1000} s.` : `Could not reach the receiver: ${e.cause?.code ?? e.message}.`;
+  }
+  await sql`
+    INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, attempt, response_status, error, succeeded)
+    VALUES (${input.endpointId}, ${event.id}, ${event.type}, ${attempt}, ${status}, ${error}, ${error === null})`;
+  if (error) throw ApplicationFailure.retryable(error, 'webhook_attempt_failed');
+  await advance(sql, input, input);
+  return 'delivered';
+}
+
+/** Retries for this event ran out (days): the endpoint moves on to the next one; the log shows why. */
+export async function giveUpWebhookEvent(sql: Sql, input: WebhookRef & QueuedWebhookEvent): Promise<void> {
+  await advance(sql, input, input);
+}
