@@ -14,6 +14,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     taskQueue: env.TEMPORAL_TASK_QUEUE || 'invoice-distribution',
     smtpUrl: env.SMTP_URL || null,
     mailFrom: env.MAIL_FROM || 'invoices@invoice-distribution.local',
+    // Envelope sender of e-mails, one address per delivery (bounces+<workflow id>@…): bounces name their delivery.
+    bounceAddress: env.BOUNCE_ADDRESS || `bounces@${(env.MAIL_FROM || 'invoices@invoice-distribution.local').split('@')[1]}`,
+    bounceSmtpPort: env.BOUNCE_SMTP_PORT ? Number(env.BOUNCE_SMTP_PORT) : null,
     printProviderUrl: env.PRINT_PROVIDER_URL || null,
     printProviderToken: env.PRINT_PROVIDER_TOKEN || null,
     pageroApiUrl: env.PAGERO_API_URL || null,

@@ -18,6 +18,7 @@ import { createWorker } from './worker/create-worker.js';
 import { createChannels } from './channels/create-channels.js';
 import { startReconcileLoop } from './services/reconcile-pending.js';
 import { SendStarter } from './services/send-starter.js';
+import { startBounceListener } from './platform/bounce-listener.js';
 import { ensureDemoData } from './services/demo-data.js';
 
 // Everything this process and its children create (outbox, SQLite file) is for its own user only.
@@ -70,6 +71,11 @@ const adminToken = config.adminToken ?? randomBytes(24).toString('base64url');
 const starter = new SendStarter({ sql, client, taskQueue: config.taskQueue, log });
 const app = createApp({ sql, temporal: { client, taskQueue: config.taskQueue }, adminToken, starter, log });
 const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host });
+if (config.bounceSmtpPort !== null) {
+  const listener = await startBounceListener({ sql, starter, log }, { port: config.bounceSmtpPort, host: config.host });
+  stops.unshift(() => listener.close());
+  log(`bounces      SMTP on ${config.host}:${listener.port} for ${config.bounceAddress.replace('@', '+<delivery>@')}`);
+}
 
 log(`API            http://localhost:${config.port}   (docs: http://localhost:${config.port}/docs)`);
 log(`Temporal UI    ${uiUrl}`);

@@ -8,12 +8,14 @@ import { loadSendContext } from './load-send-context.js';
 import type { SendCache } from './send-cache.js';
 import { chooseTemplate } from './render-document.js';
 import { beginDelivery, finishDeliveryPersistently } from './deliveries.js';
+import { verpAddress } from '../domain/verp.js';
 import type { DeliveryPlan } from './plan-delivery.js';
 
 export interface EmailDeps {
   sql: Sql;
   email: EmailChannel;
   mailFrom: string;
+  bounceAddress?: string;
   afterEmailAccepted?: (workflowId: string) => void;
   cache?: SendCache;
 }
@@ -60,6 +62,7 @@ export async function deliverEmail(
       ].join('\n'),
       attachment: { filename: `${isReminder ? 'paminnelse' : 'faktura'}-${inv.number}.pdf`, content },
       messageId: `<${ref.workflowId}@${domain}>`,
+      envelopeFrom: deps.bounceAddress ? verpAddress(deps.bounceAddress, ref.workflowId) : null,
     });
   } catch (err) {
     if (isPermanentSmtpError(err)) {

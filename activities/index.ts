@@ -21,6 +21,8 @@ export interface ActivityDeps {
   sql: Sql;
   email: EmailChannel;
   mailFrom: string;
+  /** Envelope sender base for VERP; unset: no envelope sender of our own. */
+  bounceAddress?: string;
   print: PrintProvider;
   eInvoice: EInvoiceChannel;
   autogiroOutboxDir: string;

@@ -56,6 +56,8 @@ export async function planDelivery(deps: PlanDeps, ref: SendRef): Promise<Delive
     autogiroPayerNumber: mandate?.payer_number ?? null,
     companyHasAutogiroSetup: Boolean(ctx.company.autogiro_customer_number && ctx.company.bankgiro),
     totalAmount: Number(inv.total_amount),
+    // A send made because the e-mail bounced (the invoice row says so): the fallback method only.
+    afterBounce: inv.pending_after_bounce === true,
   });
   if (!resolution.ok) {
     throw ApplicationFailure.create({

@@ -17,6 +17,7 @@ import { sendRoutes } from './routes/sends.js';
 import { sendRunRoutes } from './routes/send-runs.js';
 import { eventRoutes } from './routes/events.js';
 import { webhookEndpointRoutes } from './routes/webhook-endpoints.js';
+import { inboundRoutes } from './routes/inbound.js';
 import { settlementRoutes } from './routes/credit-and-payment.js';
 import { printBatchRoutes } from './routes/print-batches.js';
 import { mandateRoutes } from './routes/autogiro-mandates.js';
@@ -50,8 +51,10 @@ export function createApp(deps: AppDeps) {
   app.use('/v1/*', noStore);
   app.use('/admin/*', noStore);
   const throttle = new AuthThrottle();
-  app.use('/v1/*', tenantAuth(deps.sql, throttle));
-  app.use('*', inputGuard());
+  const tenants = tenantAuth(deps.sql, throttle);
+  // Inbound reports come from the mail system with the admin token, not a tenant key.
+  app.use('/v1/*', (c, next) => (c.req.path.startsWith('/v1/inbound/') ? next() : tenants(c, next)));
+  app.use('*', inputGuard({ rawBodies: { '/v1/inbound/bounces': ['message/rfc822', 'text/plain'] } }));
   app.use('/v1/*', idempotency(deps.sql));
 
   app.route('/', healthRoutes(deps));
@@ -63,6 +66,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', sendRunRoutes(deps));
   app.route('/', eventRoutes(deps));
   app.route('/', webhookEndpointRoutes(deps));
+  app.route('/', inboundRoutes(deps, throttle));
   app.route('/', settlementRoutes(deps));
   app.route('/', printBatchRoutes(deps));
   app.route('/', mandateRoutes(deps));

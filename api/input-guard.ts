@@ -25,7 +25,7 @@ const isJson = (contentType: string | undefined) => /^application\/([\w.+-]+\+)?
  * Path ids with a NUL character name nothing (404); query parameters and JSON body fields with
  * one are invalid (422, each field named); a body in another format than JSON is a 415.
  */
-export function inputGuard(): MiddlewareHandler {
+export function inputGuard(o: { rawBodies?: Record<string, string[]> } = {}): MiddlewareHandler {
   return async (c, next) => {
     if (c.req.path.includes(NUL)) throw notFound('The resource');
     const query: FieldError[] = [];
@@ -37,6 +37,14 @@ export function inputGuard(): MiddlewareHandler {
     const method = c.req.method;
     const hasBody = method === 'POST' || method === 'PUT' || method === 'PATCH';
     const contentType = c.req.header('content-type');
+    // Routes that take a raw document (a bounced e-mail, a bank file) in the types they name.
+    const raw = o.rawBodies?.[c.req.path];
+    if (raw && hasBody) {
+      if (!contentType || !raw.includes(contentType.split(';')[0].trim().toLowerCase())) {
+        throw new ProblemError(415, 'unsupported_media_type', 'Unsupported media type', `Send the body as ${raw.join(' or ')}.`);
+      }
+      return next();
+    }
     if (hasBody && contentType && c.req.header('content-length') !== '0') {
       if (!isJson(contentType)) {
         throw new ProblemError(415, 'unsupported_media_type', 'Unsupported media type', 'Send the request body as JSON (Content-Type: application/json).');

@@ -6,6 +6,7 @@ import { connect } from '../db/client.js';
 import { migrate } from '../db/migrate.js';
 import { createApp } from './app.js';
 import { SendStarter } from '../services/send-starter.js';
+import { startBounceListener } from '../platform/bounce-listener.js';
 import { escapeForLog } from '../platform/log-line.js';
 
 process.umask(0o077);
@@ -28,10 +29,12 @@ const app = createApp({
   log,
 });
 const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host });
-console.log(`[api] listening on ${config.host}:${config.port}`);
+const listener = config.bounceSmtpPort === null ? null : await startBounceListener({ sql, starter, log }, { port: config.bounceSmtpPort, host: config.host });
+console.log(`[api] listening on ${config.host}:${config.port}${listener ? `, bounces by SMTP on ${listener.port}` : ''}`);
 // Finish the starts of runs already answered; what is left is started by a worker's reconciler.
 const shutdown = async () => {
   server.close();
+  await listener?.close();
   await starter.drain();
   await sql.end();
   process.exit(0);

@@ -80,6 +80,7 @@ export const SettingsUpdate = z.strictObject({
   reminderDistribution: z.boolean(),
   undoWindowSeconds: z.number().int().min(0).max(86400).default(300),
   linkInvoiceToOrganization: z.boolean(),
+  bounceFallback: z.boolean().optional(),
 });
 export const Settings = z
   .object({
@@ -89,6 +90,7 @@ export const Settings = z
     reminderDistribution: z.boolean(),
     undoWindowSeconds: z.number().int(),
     linkInvoiceToOrganization: z.boolean(),
+    bounceFallback: z.boolean(),
     canSend: z.boolean(),
     canSendReminders: z.boolean(),
   })

@@ -9,6 +9,7 @@ export function createChannels(config: Config) {
   return {
     email: createEmailChannel({ smtpUrl: config.smtpUrl, outboxDir: path.join(config.outboxDir, 'email') }),
     mailFrom: config.mailFrom,
+    bounceAddress: config.bounceAddress,
     print: createPrintProvider({ url: config.printProviderUrl, token: config.printProviderToken, outboxDir: path.join(config.outboxDir, 'print') }),
     eInvoice: createEInvoiceChannel({ url: config.pageroApiUrl, token: config.pageroApiToken, outboxDir: path.join(config.outboxDir, 'einvoice') }),
     autogiroOutboxDir: config.autogiroOutboxDir,

@@ -11,6 +11,8 @@ export interface OutgoingEmail {
   attachment: { filename: string; content: Buffer };
   /** Stable per delivery, so a retried send is recognisable as the same message. */
   messageId: string;
+  /** Envelope sender (MAIL FROM) naming this delivery, so its bounce can be matched. */
+  envelopeFrom?: string | null;
 }
 
 export interface EmailChannel {
@@ -30,6 +32,7 @@ function toMessage(mail: OutgoingEmail): SendMailOptions {
     subject: headerSafe(mail.subject),
     text: mail.text,
     messageId: mail.messageId,
+    ...(mail.envelopeFrom ? { envelope: { from: mail.envelopeFrom, to: [mail.to] } } : {}),
     attachments: [{ filename: headerSafe(mail.attachment.filename), content: mail.attachment.content, contentType: 'application/pdf' }],
     // Recipient addresses are taken literally, never parsed for extra recipients.
     disableUrlAccess: true,

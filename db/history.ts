@@ -11,7 +11,10 @@ export type HistoryType =
   | 'reminder_failed'
   | 'credited'
   | 'paid'
-  | 'email_updated';
+  | 'email_updated'
+  | 'delivery_bounced'
+  | 'delivery_delayed'
+  | 'bounce_fallback';
 
 export interface HistoryEntry {
   tenantId: string;

@@ -11,7 +11,7 @@ import type { SendRef } from '../domain/send.js';
 /** Forgets the send in flight and what it would have restored. */
 const clearPendingSend = (sql: Queryable) => sql`
   pending_workflow_id = NULL, pending_kind = NULL, pending_template_id = NULL, pending_request_id = NULL,
-  pending_since = NULL, pending_undo_until = NULL,
+  pending_since = NULL, pending_undo_until = NULL, pending_after_bounce = false,
   previous_status = NULL, previous_reminder_count = NULL, previous_reminder_date = NULL,
   updated_at = now()`;
 
@@ -39,9 +39,19 @@ export interface PendingSend {
 /** Accepted sends become `pending_send`, each owned by its workflow id, remembering what to restore. */
 export async function markPending(
   tx: Queryable,
-  o: { tenantId: string; kind: SendKind; templateId: string | null; requestId: string; today: string; sends: PendingSend[] },
+  o: {
+    tenantId: string;
+    kind: SendKind;
+    templateId: string | null;
+    requestId: string;
+    today: string;
+    sends: PendingSend[];
+    /** The same invoice or reminder again, because its e-mail bounced: no new reminder is counted. */
+    afterBounce?: boolean;
+  },
 ): Promise<void> {
   if (o.sends.length === 0) return;
+  const afterBounce = o.afterBounce === true;
   const ids = o.sends.map((s) => s.invoiceId);
   const wfs = o.sends.map((s) => s.workflowId);
   await tx`
@@ -49,8 +59,9 @@ export async function markPending(
       previous_status = i.status,
       previous_reminder_count = i.reminder_count,
       previous_reminder_date = i.reminder_date,
-      reminder_count = CASE WHEN ${o.kind} = 'reminder' THEN i.reminder_count + 1 ELSE i.reminder_count END,
-      reminder_date = CASE WHEN ${o.kind} = 'reminder' THEN ${o.today}::date ELSE i.reminder_date END,
+      reminder_count = CASE WHEN ${o.kind} = 'reminder' AND NOT ${afterBounce} THEN i.reminder_count + 1 ELSE i.reminder_count END,
+      reminder_date = CASE WHEN ${o.kind} = 'reminder' AND NOT ${afterBounce} THEN ${o.today}::date ELSE i.reminder_date END,
+      pending_after_bounce = ${afterBounce},
       status = 'pending_send',
       pending_workflow_id = u.wf,
       pending_kind = ${o.kind},
@@ -63,7 +74,7 @@ export async function markPending(
     WHERE i.id = u.id AND i.tenant_id = ${o.tenantId}`;
   await tx`
     INSERT INTO invoice_history (tenant_id, invoice_id, type, message, workflow_id)
-    SELECT ${o.tenantId}, u.id, ${o.kind === 'reminder' ? 'reminder_requested' : 'send_requested'}, u.message, u.wf
+    SELECT ${o.tenantId}, u.id, ${afterBounce ? 'bounce_fallback' : o.kind === 'reminder' ? 'reminder_requested' : 'send_requested'}, u.message, u.wf
     FROM unnest(${ids}::text[], ${o.sends.map((s) => s.message)}::text[], ${wfs}::text[]) AS u(id, message, wf)`;
 }
 

@@ -30,6 +30,7 @@ export interface Settings {
   reminderDistribution: boolean;
   undoWindowSeconds: number;
   linkInvoiceToOrganization: boolean;
+  bounceFallback: boolean;
   canSend: boolean;
   canSendReminders: boolean;
 }
@@ -43,6 +44,7 @@ export function settingsFromRow(r: Row): Settings {
     reminderDistribution: r.reminder_distribution,
     undoWindowSeconds: r.undo_window_seconds,
     linkInvoiceToOrganization: r.link_invoice_to_organization,
+    bounceFallback: r.bounce_fallback,
     canSend: activeMethods.length > 0,
     canSendReminders:
       r.reminder_distribution && activeMethods.some((m) => m === 'email' || m === 'central_print' || m === 'own_printer'),

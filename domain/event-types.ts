@@ -12,6 +12,8 @@ export const EVENT_TYPES = [
   'invoice.paid',
   'invoice.email_updated',
   'invoice.delivery_bounced',
+  'invoice.delivery_delayed',
+  'invoice.bounce_fallback',
   'send_run.completed',
   'webhook.test',
 ] as const;

@@ -81,14 +81,18 @@ function eligibility(method: Method, f: DeliveryFacts): { reason: string } | { r
 }
 
 /** SPEC §6: customer's method → company default → company fallback; the first eligible one wins. */
-export function resolveDelivery(f: DeliveryFacts): Resolution {
+export function resolveDelivery(f: DeliveryFacts & { afterBounce?: boolean }): Resolution {
   const candidates: { method: Method; choice: Choice }[] = [];
   const seen = new Set<Method>();
-  for (const [method, choice] of [
-    [f.customerMethod, 'customer'],
-    [f.defaultMethod, 'default'],
-    [f.fallbackMethod, 'fallback'],
-  ] as const) {
+  // After a bounced e-mail only the company's fallback method is tried, and never e-mail again.
+  const order = f.afterBounce
+    ? ([[f.fallbackMethod === 'email' ? null : f.fallbackMethod, 'fallback']] as const)
+    : ([
+        [f.customerMethod, 'customer'],
+        [f.defaultMethod, 'default'],
+        [f.fallbackMethod, 'fallback'],
+      ] as const);
+  for (const [method, choice] of order) {
     if (method && !seen.has(method)) {
       seen.add(method);
       candidates.push({ method, choice });

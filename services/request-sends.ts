@@ -32,7 +32,13 @@ function minutes(seconds: number): string {
 export async function requestSends(
   deps: SendServiceDeps,
   tenantId: string,
-  request: { invoiceIds: string[]; templateId: string | null; kind: SendKind },
+  request: {
+    invoiceIds: string[];
+    templateId: string | null;
+    kind: SendKind;
+    /** A send again after a bounced e-mail: its history line, and the fallback method only. */
+    afterBounce?: { message: string };
+  },
 ): Promise<{ runId: string; results: SendResult[] }> {
   const { kind } = request;
   const requestId = `run_${ulid()}`;
@@ -71,7 +77,9 @@ export async function requestSends(
         invoiceId: id,
         workflowId: wf,
         undoUntil,
-        message: `${kind === 'reminder' ? `Reminder ${r!.reminder_count + 1}` : 'Send'} requested; waiting with ${minutes(r!.undo_window_seconds)} before delivery.`,
+        message:
+          request.afterBounce?.message ??
+          `${kind === 'reminder' ? `Reminder ${r!.reminder_count + 1}` : 'Send'} requested; waiting with ${minutes(r!.undo_window_seconds)} before delivery.`,
       });
       starts.push({
         tenantId,
@@ -95,7 +103,7 @@ export async function requestSends(
       sends: starts,
     });
     // After the run, so each send_requested event names its run.
-    await markPending(tx, { tenantId, kind, templateId: request.templateId, requestId, today, sends: accepted });
+    await markPending(tx, { tenantId, kind, templateId: request.templateId, requestId, today, sends: accepted, afterBounce: Boolean(request.afterBounce) });
   });
 
   deps.starter.enqueue(starts);

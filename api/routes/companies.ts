@@ -83,7 +83,8 @@ export function companyRoutes(deps: AppDeps) {
       const [row] = await sql`
         UPDATE companies SET active_methods = ${active}::text[], default_method = ${s.defaultMethod},
           fallback_method = ${s.fallbackMethod}, reminder_distribution = ${s.reminderDistribution},
-          undo_window_seconds = ${s.undoWindowSeconds}, link_invoice_to_organization = ${s.linkInvoiceToOrganization}
+          undo_window_seconds = ${s.undoWindowSeconds}, link_invoice_to_organization = ${s.linkInvoiceToOrganization},
+          bounce_fallback = coalesce(${s.bounceFallback ?? null}::boolean, bounce_fallback)
         WHERE id = ${id} AND tenant_id = ${tenantId} RETURNING *`;
       return c.json(settingsFromRow(row), 200);
     },

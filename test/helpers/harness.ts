@@ -23,6 +23,7 @@ try {
 }
 
 export const MAIL_FROM = 'invoices@test.invoice-distribution.local';
+export const BOUNCE_ADDRESS = 'bounces@test.invoice-distribution.local';
 
 /**
  * Everything real a test file needs: its own database, a real SMTP server, the shared Temporal
@@ -52,6 +53,7 @@ export async function createHarness(opts: HarnessOptions = {}) {
     sql: db.sql,
     email: createEmailChannel({ smtpUrl: smtp.url, outboxDir: path.join(outboxDir, 'email') }),
     mailFrom: MAIL_FROM,
+    bounceAddress: BOUNCE_ADDRESS,
     print: createPrintProvider({ url: opts.printProviderUrl ?? null, token: 'print-token', outboxDir: path.join(outboxDir, 'print') }),
     eInvoice: createEInvoiceChannel({ url: opts.pageroApiUrl ?? null, token: 'pagero-token', outboxDir: path.join(outboxDir, 'einvoice') }),
     autogiroOutboxDir: path.join(outboxDir, 'autogiro'),

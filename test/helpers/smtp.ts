@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 
 /** A real SMTP server on loopback that keeps what it receives, or answers 4xx a few times, or refuses everything when told to. */
 export async function startSmtpServer() {
-  const received: ParsedMail[] = [];
+  // Each with the envelope sender it came with (MAIL FROM), where bounces would go.
+  const received: (ParsedMail & { envelopeFrom: string | null })[] = [];
   // Sessions whose client went away: a message still waiting for its 250 then was never accepted.
   const closed = new Set<string>();
   const state = {
@@ -46,7 +47,8 @@ export async function startSmtpServer() {
       simpleParser(stream)
         .then(async (mail) => {
           await state.beforeAccept?.(session.id);
-          if (!closed.has(session.id)) received.push(mail);
+          const from = session.envelope.mailFrom;
+          if (!closed.has(session.id)) received.push(Object.assign(mail, { envelopeFrom: from ? from.address : null }));
           callback();
         })
         .catch(callback);
