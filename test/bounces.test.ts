@@ -110,6 +110,13 @@ describe('bounced e-mails', () => {
     expect(await h.sql`SELECT method FROM deliveries WHERE invoice_id = ${inv.id} ORDER BY created_at`).toEqual([{ method: 'email' }, { method: 'central_print' }]);
     const events = (await h.request('GET', '/v1/events?type=invoice.delivery_bounced', { key })).json.items.filter((e: any) => e.invoiceId === inv.id);
     expect(events).toHaveLength(1);
+    // Each run counts its own send once: the e-mail's run, and the fallback's run named by its event.
+    const [fallbackEvent] = (await h.request('GET', '/v1/events?type=invoice.bounce_fallback', { key })).json.items.filter((e: any) => e.invoiceId === inv.id);
+    const [emailRun] = await h.sql`SELECT run_id FROM send_run_items WHERE workflow_id = ${workflowId}`;
+    expect(fallbackEvent.runId).not.toBe(emailRun.run_id);
+    for (const runId of [emailRun.run_id, fallbackEvent.runId]) {
+      expect((await h.request('GET', `/v1/send-runs/${runId}`, { key })).json).toMatchObject({ accepted: 1, sent: 1, failed: 0, pending: 0 });
+    }
   });
 
   it('a bounced reminder goes out by the reminder-capable fallback, with its count unchanged', async () => {
