@@ -62,17 +62,30 @@ async function endpoint(url: string, events: string[] = ['*']) {
   return res.json as { id: string; secret: string };
 }
 
+/**
+ * An endpoint subscribed to `events` with its receiver (listening unless `down`), handed to `body`;
+ * the receiver is stopped afterwards.
+ */
+async function withReceiver(o: { events?: string[]; down?: boolean }, body: (r: ReturnType<typeof receiver>, ep: { id: string; secret: string }) => Promise<void>) {
+  const port = await freePort();
+  let secret = '';
+  const r = receiver(port, () => secret);
+  if (!o.down) await r.start();
+  const ep = await endpoint(`http://127.0.0.1:${port}/hooks`, o.events);
+  secret = ep.secret;
+  try {
+    await body(r, ep);
+  } finally {
+    await r.stop();
+  }
+}
+
 const deliveries = async (id: string) => (await h.request('GET', `/v1/webhook-endpoints/${id}/deliveries`, { key })).json.items as any[];
 
 describe('webhooks', () => {
   it('receiver down for a while, then up: every event arrives, in order, once per event id, signed', async () => {
-    const port = await freePort();
-    let secret = '';
-    const r = receiver(port, () => secret);
-    const ep = await endpoint(`http://127.0.0.1:${port}/hooks`);
-    secret = ep.secret;
-    expect(secret).toMatch(/^whsec_/);
-    try {
+    await withReceiver({ down: true }, async (r, ep) => {
+      expect(ep.secret).toMatch(/^whsec_/);
       const companyId = await f.company({ activeMethods: ['email'], defaultMethod: 'email', undoWindowSeconds: 0 });
       const inv = await f.invoice(companyId, await f.person({ email: 'hook@example.com' }));
       await h.request('POST', '/v1/invoices/send', { key, body: { invoiceIds: [inv.id] } });
@@ -94,19 +107,11 @@ describe('webhooks', () => {
       const first = log.filter((d) => d.eventType === 'invoice.created').reverse();
       expect(first[0]).toMatchObject({ attempt: 1, succeeded: false, responseStatus: null, error: expect.stringContaining('Could not reach the receiver') });
       expect(first.at(-1)).toMatchObject({ succeeded: true, responseStatus: 204, error: null });
-    } finally {
-      await r.stop();
-    }
+    });
   });
 
   it('a receiver answering 500 twice, then 200: delivered once, every attempt in the log', async () => {
-    const port = await freePort();
-    let secret = '';
-    const r = receiver(port, () => secret);
-    await r.start();
-    const ep = await endpoint(`http://127.0.0.1:${port}/`, ['webhook.test']);
-    secret = ep.secret;
-    try {
+    await withReceiver({ events: ['webhook.test'] }, async (r, ep) => {
       r.state.failNext = 2;
       const test = await h.request('POST', `/v1/webhook-endpoints/${ep.id}/test`, { key });
       expect(test.status).toBe(202);
@@ -117,37 +122,22 @@ describe('webhooks', () => {
       expect(log[0].error).toBe('The receiver answered HTTP 500.');
       // Not part of the public feed.
       expect((await h.request('GET', '/v1/events?type=webhook.test', { key })).json.items).toEqual([]);
-    } finally {
-      await r.stop();
-    }
+    });
   });
 
   it('a receiver slower than 10 s: the attempt counts as failed and is made again', async () => {
-    const port = await freePort();
-    let secret = '';
-    const r = receiver(port, () => secret);
-    await r.start();
-    const ep = await endpoint(`http://127.0.0.1:${port}/`, ['webhook.test']);
-    secret = ep.secret;
-    try {
+    await withReceiver({ events: ['webhook.test'] }, async (r, ep) => {
       r.state.slowNextMs = 12_000;
       await h.request('POST', `/v1/webhook-endpoints/${ep.id}/test`, { key });
       await waitFor(async () => (await deliveries(ep.id)).some((d) => d.succeeded), { timeoutMs: 90_000, what: 'the delivery after the slow answer' });
       const log = (await deliveries(ep.id)).reverse();
       expect(log[0]).toMatchObject({ attempt: 1, succeeded: false, responseStatus: null, error: 'No answer within 10 s.' });
       expect(log.at(-1)).toMatchObject({ succeeded: true });
-    } finally {
-      await r.stop();
-    }
+    });
   });
 
   it('an endpoint deleted while its events are queued: nothing more is delivered and its workflow ends', async () => {
-    const port = await freePort();
-    let secret = '';
-    const r = receiver(port, () => secret);
-    const ep = await endpoint(`http://127.0.0.1:${port}/`);
-    secret = ep.secret;
-    try {
+    await withReceiver({ down: true }, async (r, ep) => {
       const companyId = await f.company({ activeMethods: ['email'], defaultMethod: 'email', undoWindowSeconds: 60 });
       await f.invoice(companyId, await f.person());
       await waitFor(async () => (await deliveries(ep.id)).length >= 1, { timeoutMs: 30_000, what: 'a failed attempt' });
@@ -157,9 +147,7 @@ describe('webhooks', () => {
       expect(result).toBeUndefined();
       expect(r.state.requests).toBe(0);
       expect((await h.request('GET', `/v1/webhook-endpoints/${ep.id}`, { key })).status).toBe(404);
-    } finally {
-      await r.stop();
-    }
+    });
   });
 
   it('URLs must be http(s) without credentials, events known; secrets are shown once; other tenants see nothing', async () => {
