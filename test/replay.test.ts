@@ -10,13 +10,15 @@ import { Worker } from '@temporalio/worker';
 const DIR = path.join(import.meta.dirname, 'replay', 'histories');
 const PATHS = ['sent-email', 'undone-update', 'undone-signal', 'failed-restored', 'no-eligible-method', 'fallback-own-printer', 'sent-central-print', 'reminder-sent'];
 
-it('replays every recorded history of the send workflow against the current code', async () => {
+it('replays every recorded history of the send and webhook workflows against the current code', async () => {
   const files = (await readdir(DIR)).filter((f) => f.endsWith('.json')).sort();
   // Every path is covered by each recorded version: v1 the first, v2 patched late credit, update
   // validator and snake_case codes, v3 (current) local bookkeeping and one search-attribute update.
   for (const p of PATHS) expect(files).toContain(`v1-${p}.json`);
   for (const p of [...PATHS, 'late-credit']) expect(files).toContain(`v2-${p}.json`);
   for (const p of [...PATHS, 'late-credit']) expect(files).toContain(`v3-${p}.json`);
+  // The webhook workflow: a delivery refused once then made, an idle poll, the end at deletion.
+  expect(files).toContain('webhooks-v1-retried-then-deleted.json');
 
   const histories = await Promise.all(
     files.map(async (file) => ({ workflowId: file, history: historyFromJSON(JSON.parse(await readFile(path.join(DIR, file), 'utf8'))) })),

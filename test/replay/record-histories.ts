@@ -11,10 +11,15 @@ import { promisify } from 'node:util';
 import { ensureTemporalCli } from '../../platform/temporal-cli.js';
 import { createHarness, type Harness } from '../helpers/harness.js';
 import { fixtures, waitFor } from '../helpers/fixtures.js';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { creditSignal } from '../../workflows/definitions.js';
+import { webhookWorkflowId } from '../../services/webhook-workflows.js';
 
 const DIR = path.join(import.meta.dirname, 'histories');
 const VERSION = process.env.HISTORY_VERSION ?? 'v1';
+/** Version of the webhook workflow's recorded shape; bump it when that workflow changes. */
+const WEBHOOKS_VERSION = 'webhooks-v1';
 
 let h: Harness;
 let key: string;
@@ -32,10 +37,11 @@ afterAll(async () => {
   await h?.close();
 });
 
-async function save(name: string, workflowId: string) {
+const save = (name: string, workflowId: string) => saveAs(path.join(DIR, `${VERSION}-${name}.json`), workflowId);
+
+async function saveAs(file: string, workflowId: string) {
   const handle = h.client.workflow.getHandle(workflowId);
   await handle.result().catch(() => undefined);
-  const file = path.join(DIR, `${VERSION}-${name}.json`);
   if (existsSync(file)) return;
   // The CLI writes the history in the proto3 JSON form that historyFromJSON reads back.
   const { stdout } = await promisify(execFile)(await ensureTemporalCli(() => {}), [
@@ -90,4 +96,33 @@ it('records a history of every path', async () => {
   await waitFor(async () => h.smtp.state.temporaryFailures === 0);
   await h.client.workflow.getHandle(lateWf).signal(creditSignal, { reason: 'late' });
   await save('late-credit', lateWf);
+
+  // The webhook workflow (its own versions: webhooks-v1-…): an event refused once (HTTP 500) and
+  // then delivered, an idle poll, and the end when the endpoint is deleted.
+  let refuse = 1;
+  let delivered = 0;
+  const receiver = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      if (refuse > 0) {
+        refuse--;
+        res.writeHead(500).end();
+      } else {
+        delivered++;
+        res.writeHead(204).end();
+      }
+    });
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));
+  try {
+    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
+    const ep = (await h.request('POST', '/v1/webhook-endpoints', { key, body: { url, events: ['webhook.test'] } })).json;
+    await h.request('POST', `/v1/webhook-endpoints/${ep.id}/test`, { key });
+    await waitFor(async () => delivered === 1, { timeoutMs: 60_000, what: 'the test event delivered' });
+    await new Promise((r) => setTimeout(r, 3000)); // an idle poll
+    await h.request('DELETE', `/v1/webhook-endpoints/${ep.id}`, { key });
+    await saveAs(path.join(DIR, `${WEBHOOKS_VERSION}-retried-then-deleted.json`), webhookWorkflowId(ep.id));
+  } finally {
+    receiver.close();
+  }
 });
