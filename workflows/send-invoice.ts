@@ -20,34 +20,27 @@ const NON_RETRYABLE = Object.values(FailureType);
 // Database bookkeeping: quick, retried while the database is away — for hours, not forever. Data
 // errors are non-retryable. A run whose bookkeeping still fails ends, and the reconciler settles
 // its invoice by the facts in the database.
-const bookkeeping = proxyActivities<Activities>({
+const BOOKKEEPING = {
   startToCloseTimeout: '30 seconds',
   scheduleToCloseTimeout: '6 hours',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', nonRetryableErrorTypes: NON_RETRYABLE },
-});
+} as const;
+const bookkeeping = proxyActivities<Activities>(BOOKKEEPING);
 
 // Rendering documents: CPU-bound, well under a second; a worker that died while rendering is
 // noticed when this short limit runs out.
-const rendering = proxyActivities<Activities>({
+const RENDERING = {
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
-});
+} as const;
+const rendering = proxyActivities<Activities>(RENDERING);
 
 // The same bookkeeping and rendering as local activities: run by the worker inside the workflow
 // task, so a send costs the server two workflow tasks and one activity instead of five and four.
 // A retry waits on a timer once its backoff passes the threshold, so a long database outage
 // does not hold a workflow task.
-const localBookkeeping = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  scheduleToCloseTimeout: '6 hours',
-  localRetryThreshold: '10 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute', nonRetryableErrorTypes: NON_RETRYABLE },
-});
-const localRendering = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  localRetryThreshold: '10 seconds',
-  retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
-});
+const localBookkeeping = proxyLocalActivities<Activities>({ ...BOOKKEEPING, localRetryThreshold: '10 seconds' });
+const localRendering = proxyLocalActivities<Activities>({ ...RENDERING, localRetryThreshold: '10 seconds' });
 
 // Channels talk to the outside world: an unreachable endpoint is retried with backoff for up to
 // two hours (idempotency keys make every retry safe); after that the send fails and is restored.
