@@ -28,8 +28,8 @@ async function liveEndpoint(sql: Sql, ref: WebhookRef) {
 export async function nextWebhookEvents(sql: Sql, ref: WebhookRef): Promise<{ gone: boolean; events: QueuedWebhookEvent[] }> {
   const e = await liveEndpoint(sql, ref);
   if (!e) return { gone: true, events: [] };
-  const next = await nextEndpointEvents(sql, { id: e.id, tenantId: ref.tenantId, events: e.events, cursorTxid: e.cursor_txid, cursorSeq: e.cursor_seq }, 50);
-  return { gone: false, events: next.map((n) => ({ eventId: n.event.id, txid: n.txid, seq: n.seq })) };
+  const events = await nextEndpointEvents(sql, { id: e.id, tenantId: ref.tenantId, events: e.events, cursorTxid: e.cursor_txid, cursorSeq: e.cursor_seq }, 50);
+  return { gone: false, events };
 }
 
 async function advance(sql: Sql, ref: WebhookRef, q: QueuedWebhookEvent) {

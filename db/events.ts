@@ -15,6 +15,12 @@ export interface Event {
 
 export class UnknownCursor extends Error {}
 
+/** An event with the history entry it announces: what every reader of the feed selects. */
+const withHistory = (sql: Sql) => sql`
+  SELECT e.id, e.type, e.created_at, e.company_id, e.invoice_id, e.run_id, e.invoice_row,
+         h.at, h.type AS history_type, h.message, h.method, h.recipient, h.workflow_id, h.error
+  FROM events e LEFT JOIN invoice_history h ON h.id = e.history_id`;
+
 /**
  * Events after the cursor in the order they happened: by transaction, then within it. Only events
  * of transactions older than every one still running are shown, so a transaction that commits late
@@ -32,9 +38,7 @@ export async function readEvents(
     from = row as { txid: string; seq: string };
   }
   const rows = await sql`
-    SELECT e.id, e.type, e.created_at, e.company_id, e.invoice_id, e.run_id, e.invoice_row,
-           h.at, h.type AS history_type, h.message, h.method, h.recipient, h.workflow_id, h.error
-    FROM events e LEFT JOIN invoice_history h ON h.id = e.history_id
+    ${withHistory(sql)}
     WHERE e.tenant_id = ${tenantId} AND e.endpoint_id IS NULL
       AND e.txid < pg_snapshot_xmin(pg_current_snapshot())
       ${from ? sql`AND (e.txid, e.seq) > (${from.txid}::xid8, ${from.seq}::bigint)` : sql``}
@@ -62,33 +66,30 @@ async function eventFromRow(sql: Sql, tenantId: string, r: Record<string, any>):
 
 /**
  * The next events for a webhook endpoint after its cursor: those it subscribed to (`*` = all)
- * plus its own test events, in feed order, with their positions to move the cursor to.
+ * plus its own test events, in feed order — their ids and the positions to move the cursor to.
+ * The bodies are made when each is delivered (readEventById).
  */
 export async function nextEndpointEvents(
   sql: Sql,
   endpoint: { id: string; tenantId: string; events: string[]; cursorTxid: string; cursorSeq: string },
   limit: number,
-): Promise<{ event: Event; txid: string; seq: string }[]> {
+): Promise<{ eventId: string; txid: string; seq: string }[]> {
   const all = endpoint.events.includes('*');
   const rows = await sql`
-    SELECT e.id, e.type, e.created_at, e.company_id, e.invoice_id, e.run_id, e.invoice_row, e.txid::text AS txid, e.seq::text AS seq,
-           h.at, h.type AS history_type, h.message, h.method, h.recipient, h.workflow_id, h.error
-    FROM events e LEFT JOIN invoice_history h ON h.id = e.history_id
+    SELECT e.id AS event_id, e.txid::text AS txid, e.seq::text AS seq FROM events e
     WHERE e.tenant_id = ${endpoint.tenantId}
       AND e.txid < pg_snapshot_xmin(pg_current_snapshot())
       AND (e.txid, e.seq) > (${endpoint.cursorTxid}::xid8, ${endpoint.cursorSeq}::bigint)
       AND (e.endpoint_id = ${endpoint.id} OR (e.endpoint_id IS NULL AND (${all} OR e.type = ANY(${endpoint.events}::text[]))))
     ORDER BY e.txid, e.seq
     LIMIT ${limit}`;
-  return Promise.all(rows.map(async (r) => ({ event: await eventFromRow(sql, endpoint.tenantId, r), txid: r.txid as string, seq: r.seq as string })));
+  return rows.map((r) => ({ eventId: r.event_id as string, txid: r.txid as string, seq: r.seq as string }));
 }
 
 /** One event by id (a test event included), as its webhook body is made from it. */
 export async function readEventById(sql: Sql, tenantId: string, id: string): Promise<Event | null> {
   const [r] = await sql`
-    SELECT e.id, e.type, e.created_at, e.company_id, e.invoice_id, e.run_id, e.invoice_row,
-           h.at, h.type AS history_type, h.message, h.method, h.recipient, h.workflow_id, h.error
-    FROM events e LEFT JOIN invoice_history h ON h.id = e.history_id
+    ${withHistory(sql)}
     WHERE e.id = ${id} AND e.tenant_id = ${tenantId}`;
   return r ? eventFromRow(sql, tenantId, r) : null;
 }

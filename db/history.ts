@@ -33,11 +33,13 @@ export interface HistoryEntry {
 // cannot hold NUL, and a history line should not run to megabytes.
 const storable = (s: string) => s.replace(/\u0000/g, '').slice(0, 4000);
 
-/** Append-only: history rows are only ever inserted. */
-export async function appendHistory(sql: Queryable, e: HistoryEntry): Promise<void> {
-  await sql`
+/** Append-only: history rows are only ever inserted. False when its dedupe key was written before. */
+export async function appendHistory(sql: Queryable, e: HistoryEntry): Promise<boolean> {
+  const inserted = await sql`
     INSERT INTO invoice_history (tenant_id, invoice_id, type, message, method, recipient, workflow_id, error, dedupe_key)
     VALUES (${e.tenantId}, ${e.invoiceId}, ${e.type}, ${storable(e.message)}, ${e.method ?? null}, ${e.recipient ?? null},
             ${e.workflowId ?? null}, ${e.error ?? null}, ${e.dedupeKey ?? null})
-    ON CONFLICT (dedupe_key) DO NOTHING`;
+    ON CONFLICT (dedupe_key) DO NOTHING
+    RETURNING id`;
+  return inserted.length > 0;
 }

@@ -2,6 +2,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Sql } from '../db/client.js';
 import { credit, type InFlightNote } from '../db/invoice-state.js';
+import { confirmStarted } from '../db/send-runs.js';
 import { AlreadyCredited } from '../domain/send.js';
 import type { InvoiceStatus } from '../domain/methods.js';
 import { creditUpdate } from '../workflows/definitions.js';
@@ -35,7 +36,10 @@ export async function creditInvoice(
     try {
       // A send accepted a moment ago may still wait for its start: start it now, so it can answer.
       const [owed] = await deps.sql`SELECT input FROM send_run_items WHERE workflow_id = ${row.pending_workflow_id} AND tenant_id = ${tenantId} AND NOT started`;
-      if (owed) await startSendWorkflow(deps, owed.input as SendInput);
+      if (owed) {
+        await startSendWorkflow(deps, owed.input as SendInput);
+        await confirmStarted(deps.sql, [row.pending_workflow_id]);
+      }
       const handle = deps.client.workflow.getHandle(row.pending_workflow_id);
       // Bounded: with no worker to answer, the clerk gets a direct credit instead of a hanging request.
       const { undone } = await Promise.race([

@@ -3,18 +3,11 @@ import { METHOD_LABEL, REMINDER_METHODS, type Method, type SendKind } from '../d
 import type { DeliveryStatus } from '../channels/delivery-status.js';
 import { requestSends } from './request-sends.js';
 import type { SendStarter } from './send-starter.js';
+import { appendHistory } from '../db/history.js';
 
 export type BounceOutcome = 'bounced' | 'delayed' | 'duplicate' | 'unmatched';
 
 const sentence = (s: string) => (/[.!?]$/.test(s) ? s : `${s}.`);
-
-async function appendOnce(sql: Sql, e: { tenantId: string; invoiceId: string; type: string; message: string; workflowId: string; error: string; dedupeKey: string }) {
-  const [row] = await sql`
-    INSERT INTO invoice_history (tenant_id, invoice_id, type, message, workflow_id, error, dedupe_key)
-    VALUES (${e.tenantId}, ${e.invoiceId}, ${e.type}, ${e.message.replace(/\u0000/g, '').slice(0, 4000)}, ${e.workflowId}, ${e.error}, ${e.dedupeKey})
-    ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`;
-  return Boolean(row);
-}
 
 /**
  * A bounce that came back for an e-mail this service delivered. A permanent one is written to
@@ -38,7 +31,7 @@ export async function recordBounce(deps: { sql: Sql; starter: SendStarter; log?:
   const what = kind === 'reminder' ? 'reminder' : 'invoice';
   const base = { tenantId: d.tenant_id as string, invoiceId: d.invoice_id as string, workflowId: b.workflowId, error: b.status };
   if (!b.permanent) {
-    const written = await appendOnce(sql, {
+    const written = await appendHistory(sql, {
       ...base,
       type: 'delivery_delayed',
       message: `The ${what} e-mail to ${d.recipient} is delayed: ${sentence(b.reason)} The receiving server keeps trying; nothing is sent another way.`,
@@ -54,7 +47,7 @@ export async function recordBounce(deps: { sql: Sql; starter: SendStarter; log?:
   if (!d.bounce_fallback) after = ' Sending again after a bounce is turned off for this company.';
   else if (!usable) after = ` No fallback method is active that can take the ${what}, so it was not sent another way.`;
   else after = ` It is sent again by ${METHOD_LABEL[fallback!]}.`;
-  const first = await appendOnce(sql, {
+  const first = await appendHistory(sql, {
     ...base,
     type: 'delivery_bounced',
     message: `The ${what} e-mail to ${d.recipient} bounced: ${sentence(b.reason)}${after}`,
@@ -70,7 +63,7 @@ export async function recordBounce(deps: { sql: Sql; starter: SendStarter; log?:
     });
     const [r] = results;
     if (!r.accepted) {
-      await appendOnce(sql, { ...base, type: 'bounce_fallback', message: `The ${what} was not sent again: ${sentence(r.error.message)}`, dedupeKey: `${b.workflowId}:fallback-refused` });
+      await appendHistory(sql, { ...base, type: 'bounce_fallback', message: `The ${what} was not sent again: ${sentence(r.error.message)}`, dedupeKey: `${b.workflowId}:fallback-refused` });
     }
   }
   return 'bounced';

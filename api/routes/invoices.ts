@@ -10,6 +10,7 @@ import {
   DocumentInfo, HistoryEntry, Invoice, InvoiceCreate, InvoiceList, InvoiceListQuery, InvoicePatch, ParamsId,
 } from '../schemas.js';
 import { conflict, invalid, notFound, type FieldError } from '../problem.js';
+import { decodeCursor, encodeCursor } from '../cursor.js';
 
 export function invoiceRoutes(deps: AppDeps) {
   const { sql } = deps;
@@ -70,11 +71,7 @@ export function invoiceRoutes(deps: AppDeps) {
     async (c) => {
       const tenantId = c.get('tenantId');
       const q = c.req.valid('query');
-      let after = '';
-      if (q.cursor) {
-        after = Buffer.from(q.cursor, 'base64url').toString('utf8');
-        if (!after.startsWith('inv_')) throw invalid([{ path: 'cursor', message: 'is not a cursor returned by this endpoint' }]);
-      }
+      const after = decodeCursor(q.cursor, 'inv_');
       const rows = await sql`
         SELECT * FROM invoices
         WHERE tenant_id = ${tenantId}
@@ -83,7 +80,7 @@ export function invoiceRoutes(deps: AppDeps) {
           ${after ? sql`AND id > ${after}` : sql``}
         ORDER BY id LIMIT ${q.limit + 1}`;
       const page = rows.slice(0, q.limit);
-      const nextCursor = rows.length > q.limit ? Buffer.from(page[page.length - 1].id).toString('base64url') : null;
+      const nextCursor = encodeCursor(rows.length > q.limit ? page[page.length - 1].id : null);
       return c.json({ items: page.map(invoiceFromRow), nextCursor }, 200);
     },
   );

@@ -1,7 +1,8 @@
 import { newRouter, route, json, type AppDeps } from '../context.js';
 import { listRuns, readRun } from '../../db/send-runs.js';
 import { ParamsId, SendRun, SendRunList, SendRunListQuery } from '../schemas.js';
-import { invalid, notFound } from '../problem.js';
+import { notFound } from '../problem.js';
+import { decodeCursor, encodeCursor } from '../cursor.js';
 
 export function sendRunRoutes(deps: AppDeps) {
   const { sql } = deps;
@@ -27,13 +28,9 @@ export function sendRunRoutes(deps: AppDeps) {
     }),
     async (c) => {
       const q = c.req.valid('query');
-      let cursor: string | null = null;
-      if (q.cursor) {
-        cursor = Buffer.from(q.cursor, 'base64url').toString('utf8');
-        if (!cursor.startsWith('run_')) throw invalid([{ path: 'cursor', message: 'is not a cursor returned by this endpoint' }]);
-      }
+      const cursor = decodeCursor(q.cursor, 'run_');
       const page = await listRuns(sql, c.get('tenantId'), { companyId: q.companyId ?? null, limit: q.limit, cursor });
-      return c.json({ items: page.items, nextCursor: page.nextCursor && Buffer.from(page.nextCursor).toString('base64url') }, 200);
+      return c.json({ items: page.items, nextCursor: encodeCursor(page.nextCursor) }, 200);
     },
   );
 
