@@ -78,6 +78,7 @@ if (config.bounceSmtpPort !== null) {
 }
 
 log(`API            http://localhost:${config.port}   (docs: http://localhost:${config.port}/docs)`);
+log(`back office    http://localhost:${config.port}/app   (sign in with the demo API key below)`);
 log(`Temporal UI    ${uiUrl}`);
 if (!config.adminToken) log(`ADMIN_TOKEN    ${adminToken}   (generated for this run)`);
 log(`demo API key   ${demo.apiKey}`);

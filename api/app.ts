@@ -23,6 +23,7 @@ import { printBatchRoutes } from './routes/print-batches.js';
 import { mandateRoutes } from './routes/autogiro-mandates.js';
 import { dunningRoutes } from './routes/dunning.js';
 import { docsRoutes } from './routes/docs.js';
+import { backOffice } from '../backoffice/app.js';
 
 /** 10,000 invoice ids fit easily; a company logo (≤ 2 MB base64) too. */
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -54,7 +55,7 @@ export function createApp(deps: AppDeps) {
   const tenants = tenantAuth(deps.sql, throttle);
   // Inbound reports come from the mail system with the admin token, not a tenant key.
   app.use('/v1/*', (c, next) => (c.req.path.startsWith('/v1/inbound/') ? next() : tenants(c, next)));
-  app.use('*', inputGuard({ rawBodies: { '/v1/inbound/bounces': ['message/rfc822', 'text/plain'] } }));
+  app.use('*', inputGuard({ rawBodies: { '/v1/inbound/bounces': ['message/rfc822', 'text/plain'] }, formPrefix: '/app/' }));
   app.use('/v1/*', idempotency(deps.sql));
 
   app.route('/', healthRoutes(deps));
@@ -81,6 +82,8 @@ export function createApp(deps: AppDeps) {
     },
   });
   app.route('/', docsRoutes());
+  // The back office: staff in a browser, acting through the routes above (in-process).
+  app.route('/app', backOffice({ sql: deps.sql, api: app, throttle, log: deps.log }));
 
   app.notFound((c) => problemResponse(c, new ProblemError(404, 'not_found', 'Not found', `No route for ${c.req.method} ${c.req.path}.`)));
   app.onError((err, c) => {

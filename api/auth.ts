@@ -14,17 +14,34 @@ function bearer(header: string | undefined): string | null {
   return m ? m[1] : null;
 }
 
+/** The tenant whose API key this is, or null. */
+export async function tenantForApiKey(sql: Sql, key: string | null | undefined): Promise<string | null> {
+  if (!key || key.length > 200) return null;
+  const [tenant] = await sql`SELECT id FROM tenants WHERE api_key_hash = ${hashApiKey(key)}`;
+  return tenant?.id ?? null;
+}
+
+/**
+ * The back office calls the API in-process for a signed-in tenant by putting the tenant id in
+ * the request's environment under this symbol: no HTTP request can carry a symbol key.
+ */
+export const IN_PROCESS_TENANT = Symbol('in-process tenant');
+
 /** Resolves the API key to its tenant; every query below is scoped by that tenant id. */
 export function tenantAuth(sql: Sql, throttle: AuthThrottle): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
+    const inProcess = (c.env as Record<symbol, unknown> | undefined)?.[IN_PROCESS_TENANT];
+    if (typeof inProcess === 'string') {
+      c.set('tenantId', inProcess);
+      return next();
+    }
     throttle.check(c);
-    const key = bearer(c.req.header('authorization'));
-    const [tenant] = key && key.length <= 200 ? await sql`SELECT id FROM tenants WHERE api_key_hash = ${hashApiKey(key)}` : [];
-    if (!tenant) {
+    const tenantId = await tenantForApiKey(sql, bearer(c.req.header('authorization')));
+    if (!tenantId) {
       throttle.fail(c);
       throw unauthorized();
     }
-    c.set('tenantId', tenant.id);
+    c.set('tenantId', tenantId);
     await next();
   };
 }

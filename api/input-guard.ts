@@ -23,9 +23,10 @@ const isJson = (contentType: string | undefined) => /^application\/([\w.+-]+\+)?
 
 /**
  * Path ids with a NUL character name nothing (404); query parameters and JSON body fields with
- * one are invalid (422, each field named); a body in another format than JSON is a 415.
+ * one are invalid (422, each field named); a body in another format than JSON is a 415, except
+ * for the back office's form posts under `formPrefix`.
  */
-export function inputGuard(o: { rawBodies?: Record<string, string[]> } = {}): MiddlewareHandler {
+export function inputGuard(o: { rawBodies?: Record<string, string[]>; formPrefix?: string } = {}): MiddlewareHandler {
   return async (c, next) => {
     if (c.req.path.includes(NUL)) throw notFound('The resource');
     const query: FieldError[] = [];
@@ -45,6 +46,8 @@ export function inputGuard(o: { rawBodies?: Record<string, string[]> } = {}): Mi
       }
       return next();
     }
+    // The back office posts HTML forms; what it passes on to the API is checked there.
+    if (o.formPrefix && c.req.path.startsWith(o.formPrefix)) return next();
     if (hasBody && contentType && c.req.header('content-length') !== '0') {
       if (!isJson(contentType)) {
         throw new ProblemError(415, 'unsupported_media_type', 'Unsupported media type', 'Send the request body as JSON (Content-Type: application/json).');

@@ -224,6 +224,8 @@ export const Invoice = z
     centralPrintCount: z.number().int(),
     lastDelivery: z.object({ method: MethodSchema, recipient: z.string(), at: z.string() }).nullable(),
     pendingWorkflowId: z.string().nullable(),
+    /** While pending: until when a credit undoes the send (the undo window's end). */
+    pendingUndoUntil: z.string().nullable(),
   })
   .openapi('Invoice');
 
@@ -353,3 +355,17 @@ export const Problem = z
     errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
   })
   .openapi('Problem');
+
+const Choice = z.enum(['customer', 'default', 'fallback']);
+export const DeliveryPlanQuery = z.object({ kind: z.enum(['invoice', 'reminder']).default('invoice') });
+export const DeliveryPlan = z
+  .object({
+    kind: z.enum(['invoice', 'reminder']),
+    ok: z.boolean(),
+    method: MethodSchema.nullable(),
+    choice: Choice.nullable(),
+    recipient: z.string().nullable(),
+    rejected: z.array(z.object({ method: MethodSchema, choice: Choice, reason: z.string() })),
+    explanation: z.string(),
+  })
+  .openapi('DeliveryPlan');

@@ -116,6 +116,7 @@ export function invoiceFromRow(r: Row) {
     centralPrintCount: r.central_print_count as number,
     lastDelivery: (r.last_delivery ?? null) as { method: Method; recipient: string; at: string } | null,
     pendingWorkflowId: (r.pending_workflow_id ?? null) as string | null,
+    pendingUndoUntil: iso(r.pending_undo_until ?? null),
   };
 }
 

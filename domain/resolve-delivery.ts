@@ -115,3 +115,10 @@ export function noMethodMessage(rejected: Rejection[]): string {
   if (rejected.length === 0) return 'No distribution method could be used: neither the customer nor the company has chosen one.';
   return `No distribution method could be used. Tried ${describeRejections(rejected)}.`;
 }
+
+/** One sentence a clerk can read: the method chosen and why the ones before it were passed over. */
+export function explainResolution(r: Resolution): string {
+  if (!r.ok) return noMethodMessage(r.rejected);
+  const chosen = `${METHOD_LABEL[r.method]} (${CHOICE_LABEL[r.choice]}) to ${r.recipient}`;
+  return r.rejected.length ? `Would go by ${chosen}, because ${describeRejections(r.rejected)}.` : `Would go by ${chosen}.`;
+}

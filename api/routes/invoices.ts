@@ -7,10 +7,13 @@ import { computeTotals } from '../../domain/totals.js';
 import { generateOcr } from '../../domain/ocr.js';
 import { automaticInvoiceEmail } from '../../services/invoice-email.js';
 import {
-  DocumentInfo, HistoryEntry, Invoice, InvoiceCreate, InvoiceList, InvoiceListQuery, InvoicePatch, ParamsId,
+  DeliveryPlan, DeliveryPlanQuery, DocumentInfo, HistoryEntry, Invoice, InvoiceCreate, InvoiceList, InvoiceListQuery, InvoicePatch, ParamsId,
 } from '../schemas.js';
 import { conflict, invalid, notFound, type FieldError } from '../problem.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
+import { loadSendContext } from '../../activities/load-send-context.js';
+import { deliveryFactsFor } from '../../services/delivery-facts.js';
+import { explainResolution, resolveDelivery } from '../../domain/resolve-delivery.js';
 
 export function invoiceRoutes(deps: AppDeps) {
   const { sql } = deps;
@@ -126,6 +129,29 @@ export function invoiceRoutes(deps: AppDeps) {
       });
       if (!row) throw conflict('invalid_status', 'The invoice is waiting to be sent; try again when the send has finished.');
       return c.json(invoiceFromRow(row), 200);
+    },
+  );
+
+  app.openapi(
+    route({
+      method: 'get', path: '/v1/invoices/{id}/delivery-plan', tags: ['invoices'],
+      summary: 'How a send would be delivered now: the method, the recipient, and each method passed over with the reason',
+      request: { params: ParamsId, query: DeliveryPlanQuery }, responses: { 200: json(DeliveryPlan) },
+    }),
+    async (c) => {
+      const tenantId = c.get('tenantId');
+      const { id } = c.req.valid('param');
+      const { kind } = c.req.valid('query');
+      const ctx = await loadSendContext(sql, tenantId, id);
+      if (!ctx) throw notFound('The invoice');
+      // The same facts and rule the send workflow applies right before delivery.
+      const { facts } = await deliveryFactsFor(sql, ctx, kind);
+      const r = resolveDelivery(facts);
+      return c.json({
+        kind, ok: r.ok,
+        method: r.ok ? r.method : null, choice: r.ok ? r.choice : null, recipient: r.ok ? r.recipient : null,
+        rejected: r.rejected, explanation: explainResolution(r),
+      }, 200);
     },
   );
 

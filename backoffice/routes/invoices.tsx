@@ -1,0 +1,249 @@
+/** @jsxImportSource hono/jsx */
+import { Hono } from 'hono';
+import type { Sql } from '../../db/client.js';
+import { INVOICE_STATUSES, type InvoiceStatus } from '../../domain/methods.js';
+import { q } from '../api-client.js';
+import { field, fields, localPath, type BoContext, type BoEnv } from '../context.js';
+import { dateTime, money } from '../format.js';
+import { STATUS_NAMES } from '../i18n.js';
+import { Csrf, FieldErrors, NoCompany, Page } from '../layout.js';
+
+const LIST_LIMIT = 200;
+
+/** `%` and `_` typed in the search box are literal characters, not wildcards. */
+const likePattern = (s: string) => `%${s.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+
+/** The list shows names beside numbers, which the API's invoice list does not carry: a read, scoped to the tenant. */
+async function listInvoices(sql: Sql, tenantId: string, companyId: string, o: { status: InvoiceStatus | null; search: string }) {
+  return sql`
+    SELECT i.id, i.number, i.status, i.due_date, i.total_amount, i.currency, i.pending_undo_until, i.pending_kind,
+           p.name AS person_name, o.name AS organization_name
+    FROM invoices i
+    JOIN persons p ON p.id = i.person_id AND p.tenant_id = i.tenant_id
+    LEFT JOIN organizations o ON o.id = i.organization_id AND o.tenant_id = i.tenant_id
+    WHERE i.tenant_id = ${tenantId} AND i.company_id = ${companyId}
+      ${o.status ? sql`AND i.status = ${o.status}` : sql``}
+      ${o.search ? sql`AND (i.number ILIKE ${likePattern(o.search)} OR p.name ILIKE ${likePattern(o.search)} OR o.name ILIKE ${likePattern(o.search)})` : sql``}
+    ORDER BY i.number DESC, i.id
+    LIMIT ${LIST_LIMIT + 1}`;
+}
+
+/** A pending send's undo countdown: the page script ticks it; without script the deadline is shown. */
+export function Countdown({ c, until }: { c: BoContext; until: string | Date | null }) {
+  const m = c.get('m');
+  if (!until) return null;
+  const iso = new Date(until).toISOString();
+  const left = Math.max(0, Math.round((new Date(until).getTime() - Date.now()) / 1000));
+  const text = left > 0 ? `${m.undoUntil} ${Math.floor(left / 60)}:${String(left % 60).padStart(2, '0')}` : m.delivering;
+  return (
+    <span class="countdown" data-deadline={iso} data-label={m.undoUntil} data-done={m.delivering} title={dateTime(iso, c.get('lang'))}>
+      {text}
+    </span>
+  );
+}
+
+export function StatusBadge({ c, status }: { c: BoContext; status: InvoiceStatus }) {
+  return <span class={`status status-${status}`}>{STATUS_NAMES[c.get('lang')][status]}</span>;
+}
+
+export function invoiceListRoutes(sql: Sql) {
+  const app = new Hono<BoEnv>();
+
+  app.get('/invoices', async (c) => {
+    const m = c.get('m');
+    const company = c.get('company');
+    if (!company) return c.html(<Page c={c} title={m.navInvoices} active="invoices"><NoCompany m={m} /></Page>);
+    const statusParam = c.req.query('status') ?? '';
+    const status = (INVOICE_STATUSES as readonly string[]).includes(statusParam) ? (statusParam as InvoiceStatus) : null;
+    const search = (c.req.query('q') ?? '').trim().slice(0, 100);
+    const api = c.get('api');
+    const [rows, settings, templates] = await Promise.all([
+      listInvoices(sql, c.get('session').tenantId, company.id, { status, search }),
+      api.get(`/v1/companies/${q(company.id)}/distribution-settings`),
+      api.get(`/v1/companies/${q(company.id)}/templates`),
+    ]);
+    const lang = c.get('lang');
+    const back = `/app/invoices?${new URLSearchParams({ ...(status ? { status } : {}), ...(search ? { q: search } : {}) })}`;
+    const anyPending = rows.some((r) => r.status === 'pending_send');
+    return c.html(
+      <Page c={c} title={m.navInvoices} active="invoices">
+        <form method="get" action="/app/invoices" class="filters" role="search">
+          <label for="status">{m.status}</label>
+          <select id="status" name="status">
+            <option value="">{m.all}</option>
+            {INVOICE_STATUSES.map((s) => (
+              <option value={s} selected={s === status}>
+                {STATUS_NAMES[lang][s]}
+              </option>
+            ))}
+          </select>
+          <label for="q">{m.search}</label>
+          <input id="q" name="q" type="search" value={search} placeholder={m.searchHint} maxlength={100} />
+          <button type="submit">{m.filter}</button>
+        </form>
+        <form method="post" action="/app/invoices/send" data-refresh={anyPending ? 'pending' : undefined}>
+          <Csrf token={c.get('session').csrfToken} />
+          <input type="hidden" name="back" value={back} />
+          <div class="toolbar">
+            {templates.ok && templates.data.items.length ? (
+              <>
+                <label for="templateId">Mall / Template</label>
+                <select id="templateId" name="templateId">
+                  <option value="">{m.none}</option>
+                  {templates.data.items.map((t: { id: string; name: string }) => (
+                    <option value={t.id}>{t.name}</option>
+                  ))}
+                </select>
+              </>
+            ) : null}
+            {settings.data.canSend ? (
+              <button type="submit" name="action" value="send" class="primary">
+                {m.send}
+              </button>
+            ) : (
+              <p class="hint">{m.noActiveMethod}</p>
+            )}
+            {settings.data.canSendReminders ? (
+              <button type="submit" name="action" value="remind">
+                {m.sendReminders}
+              </button>
+            ) : null}
+          </div>
+          <div class="table-wrap">
+            <table>
+              <caption class="visually-hidden">{m.navInvoices}</caption>
+              <thead>
+                <tr>
+                  <th scope="col">
+                    <input type="checkbox" data-select-all aria-label={m.selectAll} />
+                  </th>
+                  <th scope="col">{m.number}</th>
+                  <th scope="col">{m.customer}</th>
+                  <th scope="col">{m.status}</th>
+                  <th scope="col">{m.dueDate}</th>
+                  <th scope="col" class="num">{m.amount}</th>
+                  <th scope="col"><span class="visually-hidden">{m.edit}</span></th>
+                </tr>
+              </thead>
+              <tbody>
+                {rows.slice(0, LIST_LIMIT).map((r) => {
+                  const undoable = r.status === 'pending_send' && r.pending_undo_until && new Date(r.pending_undo_until).getTime() > Date.now();
+                  return (
+                    <tr data-invoice={r.id} data-number={r.number}>
+                      <td>
+                        <input type="checkbox" name="invoiceIds" value={r.id} id={`sel-${r.id}`} aria-label={`${m.select} ${m.invoice.toLowerCase()} ${r.number}`} />
+                      </td>
+                      <td>
+                        <a href={`/app/invoices/${r.id}`}>{r.number}</a>
+                      </td>
+                      <td>
+                        {r.person_name}
+                        {r.organization_name ? <span class="muted"> · {r.organization_name}</span> : null}
+                      </td>
+                      <td>
+                        <StatusBadge c={c} status={r.status} />
+                        {r.status === 'pending_send' ? (
+                          <>
+                            {' '}
+                            <Countdown c={c} until={r.pending_undo_until} />
+                          </>
+                        ) : null}
+                      </td>
+                      <td>{String(r.due_date)}</td>
+                      <td class="num">{money(r.total_amount, r.currency, lang)}</td>
+                      <td class="actions">
+                        {undoable ? (
+                          <button type="submit" formaction={`/app/invoices/${r.id}/credit`} class="danger">
+                            {m.undo}
+                            <span class="visually-hidden"> {r.number}</span>
+                          </button>
+                        ) : null}
+                        {['unsent', 'sent', 'reminder'].includes(r.status) ? (
+                          <button type="submit" formaction={`/app/invoices/${r.id}/mark-paid`}>
+                            {m.markPaid}
+                            <span class="visually-hidden"> {r.number}</span>
+                          </button>
+                        ) : null}
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
+          {rows.length === 0 ? <p>{m.noInvoices}</p> : null}
+          {rows.length > LIST_LIMIT ? <p class="hint">{m.showingFirst.replace('{n}', String(LIST_LIMIT))}</p> : null}
+        </form>
+      </Page>,
+    );
+  });
+
+  /** Send or remind the ticked invoices; each is accepted or refused as the API answers. */
+  app.post('/invoices/send', async (c) => {
+    const m = c.get('m');
+    const form = await c.req.parseBody({ all: true });
+    const ids = fields(form, 'invoiceIds');
+    const kind = field(form, 'action') === 'remind' ? 'remind' : 'send';
+    const templateId = field(form, 'templateId') || null;
+    const back = localPath(field(form, 'back'), kind === 'remind' ? '/app/reminders' : '/app/invoices');
+    const res = await c.get('api').post(kind === 'remind' ? '/v1/invoices/send-reminders' : '/v1/invoices/send', { invoiceIds: ids, templateId });
+    const title = m.sendResult;
+    if (!res.ok) {
+      const noneSelected = res.status === 422 && ids.length === 0;
+      return c.html(
+        <Page c={c} title={title} active={kind === 'remind' ? 'reminders' : 'invoices'}>
+          {noneSelected ? (
+            <p class="alert error" role="alert">{c.get('lang') === 'sv' ? 'Markera minst en faktura.' : 'Select at least one invoice.'}</p>
+          ) : (
+            <FieldErrors errors={res.data.errors ?? [{ path: '(request)', message: res.data.detail }]} m={m} />
+          )}
+          <p><a href={back}>{m.back}</a></p>
+        </Page>,
+        422,
+      );
+    }
+    const numbers = new Map<string, string>(
+      (await sql`SELECT id, number FROM invoices WHERE tenant_id = ${c.get('session').tenantId} AND id = ANY(${ids}::text[])`).map((r) => [r.id, r.number]),
+    );
+    type Result = { invoiceId: string; accepted: boolean; error?: { code: string; message: string } };
+    return c.html(
+      <Page c={c} title={title} active={kind === 'remind' ? 'reminders' : 'invoices'}>
+        <ul class="results" aria-live="polite">
+          {(res.data.results as Result[]).map((r) => (
+            <li class={r.accepted ? 'ok' : 'refused'}>
+              <a href={`/app/invoices/${r.invoiceId}`}>{numbers.get(r.invoiceId) ?? r.invoiceId}</a>:{' '}
+              {r.accepted ? m.accepted : `${m.refused} – ${r.error?.message}`}
+            </li>
+          ))}
+        </ul>
+        <p>
+          <a href={`/app/runs/${res.data.runId}`} class="button primary">{m.followRun}</a> <a href={back}>{m.back}</a>
+        </p>
+      </Page>,
+      200,
+    );
+  });
+
+  // Row actions: undo (credit) and mark paid, through the API; errors show its message.
+  for (const action of ['credit', 'mark-paid'] as const) {
+    app.post(`/invoices/:id/${action}`, async (c) => {
+      const form = await c.req.parseBody();
+      const id = c.req.param('id');
+      const res = await c.get('api').post(`/v1/invoices/${q(id)}/${action}`, action === 'credit' ? { reason: 'Undone in the back office' } : {});
+      const back = localPath(field(form, 'back'), `/app/invoices/${id}`);
+      if (!res.ok) {
+        const m = c.get('m');
+        return c.html(
+          <Page c={c} title={m.error} active="invoices">
+            <p class="alert error" role="alert">{res.data.detail}</p>
+            <p><a href={back}>{m.back}</a></p>
+          </Page>,
+          res.status === 404 ? 404 : 409,
+        );
+      }
+      return c.redirect(back, 303);
+    });
+  }
+
+  return app;
+}

@@ -1,0 +1,157 @@
+/** @jsxImportSource hono/jsx */
+import { Hono } from 'hono';
+import type { Sql } from '../../db/client.js';
+import { METHODS, type Method } from '../../domain/methods.js';
+import { q } from '../api-client.js';
+import { field, fields, type BoContext, type BoEnv } from '../context.js';
+import { METHOD_NAMES } from '../i18n.js';
+import { Csrf, errorFor, FieldErrors, NoCompany, Page } from '../layout.js';
+
+type Settings = {
+  activeMethods: Method[]; defaultMethod: Method | null; fallbackMethod: Method | null; reminderDistribution: boolean;
+  undoWindowSeconds: number | string; linkInvoiceToOrganization: boolean; bounceFallback: boolean;
+};
+type Errors = { path: string; message: string }[];
+
+/** A number typed in the form goes to the API as a number; anything else as typed, for the API to name. */
+const numberOrText = (v: string) => (/^\s*-?\d+\s*$/.test(v) ? Number(v) : v);
+
+function MethodSelect({ c, name, value, errors }: { c: BoContext; name: 'defaultMethod' | 'fallbackMethod'; value: Method | null; errors: Errors }) {
+  const m = c.get('m');
+  const err = errorFor(errors, name);
+  return (
+    <div class="field">
+      <label for={name}>{name === 'defaultMethod' ? m.defaultMethod : m.fallbackMethod}</label>
+      <select id={name} name={name} aria-invalid={err ? 'true' : undefined} aria-describedby={err ? `${name}-error` : undefined}>
+        <option value="">{m.none}</option>
+        {METHODS.map((me) => (
+          <option value={me} selected={me === value}>{METHOD_NAMES[c.get('lang')][me]}</option>
+        ))}
+      </select>
+      {err ? <p id={`${name}-error`} class="error-text">{err}</p> : null}
+    </div>
+  );
+}
+
+function SettingsPage({ c, s, hasLogo, errors, saved, logoErrors }: { c: BoContext; s: Settings; hasLogo: boolean; errors: Errors; saved: boolean; logoErrors: Errors }) {
+  const m = c.get('m');
+  const lang = c.get('lang');
+  const csrf = c.get('session').csrfToken;
+  const undoErr = errorFor(errors, 'undoWindowSeconds');
+  const activeErr = errorFor(errors, 'activeMethods');
+  return (
+    <Page c={c} title={`${m.navSettings} – ${c.get('company')!.name}`} active="settings">
+      {saved ? <p class="alert ok" role="status">{m.saved}</p> : null}
+      <FieldErrors errors={errors} m={m} />
+      <form method="post" action="/app/settings" class="stack settings" novalidate>
+        <Csrf token={csrf} />
+        <fieldset aria-invalid={activeErr ? 'true' : undefined}>
+          <legend>{m.activeMethods}</legend>
+          {METHODS.map((me) => (
+            <label class="check">
+              <input type="checkbox" name="activeMethods" value={me} checked={s.activeMethods.includes(me)} /> {METHOD_NAMES[lang][me]}
+            </label>
+          ))}
+          {activeErr ? <p class="error-text">{activeErr}</p> : null}
+        </fieldset>
+        <MethodSelect c={c} name="defaultMethod" value={s.defaultMethod} errors={errors} />
+        <MethodSelect c={c} name="fallbackMethod" value={s.fallbackMethod} errors={errors} />
+        <label class="check">
+          <input type="checkbox" name="reminderDistribution" value="on" checked={s.reminderDistribution} /> {m.reminderDistribution}
+        </label>
+        <div class="field">
+          <label for="undoWindowSeconds">{m.undoWindow}</label>
+          <input id="undoWindowSeconds" name="undoWindowSeconds" type="number" inputmode="numeric" value={String(s.undoWindowSeconds)}
+            aria-describedby="undo-hint" aria-invalid={undoErr ? 'true' : undefined} />
+          <p id="undo-hint" class={undoErr ? 'error-text' : 'hint'}>{undoErr ?? m.undoWindowHint}</p>
+        </div>
+        <label class="check">
+          <input type="checkbox" name="linkInvoiceToOrganization" value="on" checked={s.linkInvoiceToOrganization} /> {m.linkToOrg}
+        </label>
+        <label class="check">
+          <input type="checkbox" name="bounceFallback" value="on" checked={s.bounceFallback} /> {m.bounceFallback}
+        </label>
+        <button type="submit" class="primary">{m.save}</button>
+      </form>
+      <section aria-labelledby="logo-h">
+        <h2 id="logo-h">{m.logo}</h2>
+        {hasLogo ? <img src={`/app/settings/logo?v=${Date.now()}`} alt={`${m.logo} ${c.get('company')!.name}`} class="logo-preview" /> : <p class="muted">{m.noLogo}</p>}
+        <FieldErrors errors={logoErrors} m={m} />
+        <form method="post" action="/app/settings/logo" enctype="multipart/form-data" class="stack">
+          <Csrf token={csrf} />
+          <label for="logo">{m.uploadLogo}</label>
+          <input id="logo" name="logo" type="file" accept="image/png,image/jpeg" required aria-describedby="logo-hint" />
+          <p id="logo-hint" class="hint">{m.logoHint}</p>
+          <button type="submit">{m.uploadLogo}</button>
+        </form>
+        {hasLogo ? (
+          <form method="post" action="/app/settings/logo/delete">
+            <Csrf token={csrf} />
+            <button type="submit" class="danger">{m.removeLogo}</button>
+          </form>
+        ) : null}
+      </section>
+    </Page>
+  );
+}
+
+export function settingsRoutes(sql: Sql) {
+  const app = new Hono<BoEnv>();
+
+  async function show(c: BoContext, o: { s?: Settings; errors?: Errors; logoErrors?: Errors; status?: 200 | 422 } = {}) {
+    const company = c.get('company')!;
+    const api = c.get('api');
+    const [settings, info] = await Promise.all([
+      o.s ? Promise.resolve({ data: o.s }) : api.get(`/v1/companies/${q(company.id)}/distribution-settings`),
+      api.get(`/v1/companies/${q(company.id)}`),
+    ]);
+    return c.html(
+      <SettingsPage c={c} s={settings.data} hasLogo={info.data.hasLogo} errors={o.errors ?? []} logoErrors={o.logoErrors ?? []} saved={c.req.query('saved') === '1'} />,
+      o.status ?? 200,
+    );
+  }
+
+  app.use('/settings/*', async (c, next) => (c.get('company') ? next() : c.html(<Page c={c} title={c.get('m').navSettings} active="settings"><NoCompany m={c.get('m')} /></Page>)));
+  app.use('/settings', async (c, next) => (c.get('company') ? next() : c.html(<Page c={c} title={c.get('m').navSettings} active="settings"><NoCompany m={c.get('m')} /></Page>)));
+
+  app.get('/settings', (c) => show(c));
+
+  app.post('/settings', async (c) => {
+    const form = await c.req.parseBody({ all: true });
+    const s = {
+      activeMethods: fields(form, 'activeMethods') as Method[],
+      defaultMethod: (field(form, 'defaultMethod') || null) as Method | null,
+      fallbackMethod: (field(form, 'fallbackMethod') || null) as Method | null,
+      reminderDistribution: field(form, 'reminderDistribution') === 'on',
+      undoWindowSeconds: numberOrText(field(form, 'undoWindowSeconds')),
+      linkInvoiceToOrganization: field(form, 'linkInvoiceToOrganization') === 'on',
+      bounceFallback: field(form, 'bounceFallback') === 'on',
+    };
+    const res = await c.get('api').put(`/v1/companies/${q(c.get('company')!.id)}/distribution-settings`, s);
+    if (res.ok) return c.redirect('/app/settings?saved=1', 303);
+    return show(c, { s, errors: res.data.errors ?? [{ path: '(settings)', message: res.data.detail }], status: 422 });
+  });
+
+  app.post('/settings/logo', async (c) => {
+    const file = (await c.req.parseBody())['logo'];
+    const bytes = file instanceof File ? Buffer.from(await file.arrayBuffer()) : Buffer.alloc(0);
+    const contentType = file instanceof File ? file.type : '';
+    const res = await c.get('api').put(`/v1/companies/${q(c.get('company')!.id)}/logo`, { contentType, data: bytes.toString('base64') });
+    if (res.ok) return c.redirect('/app/settings?saved=1', 303);
+    return show(c, { logoErrors: res.data.errors ?? [{ path: 'logo', message: res.data.detail }], status: 422 });
+  });
+
+  app.post('/settings/logo/delete', async (c) => {
+    await c.get('api').call('DELETE', `/v1/companies/${q(c.get('company')!.id)}/logo`);
+    return c.redirect('/app/settings?saved=1', 303);
+  });
+
+  /** The logo's preview: the stored image, only ever PNG or JPEG (the API checked it decodes as one). */
+  app.get('/settings/logo', async (c) => {
+    const [row] = await sql`SELECT logo, logo_content_type FROM companies WHERE id = ${c.get('company')!.id} AND tenant_id = ${c.get('session').tenantId} AND logo IS NOT NULL`;
+    if (!row) return c.notFound();
+    return c.body(new Uint8Array(row.logo), 200, { 'content-type': row.logo_content_type, 'x-content-type-options': 'nosniff' });
+  });
+
+  return app;
+}

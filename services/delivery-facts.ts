@@ -1,0 +1,44 @@
+import type { Sql } from '../db/client.js';
+import { priorityPostal } from '../domain/recipient.js';
+import type { DeliveryFacts } from '../domain/resolve-delivery.js';
+import type { SendKind } from '../domain/methods.js';
+import type { SendContext } from '../activities/load-send-context.js';
+
+/**
+ * What delivery resolution looks at for one invoice: read by the send workflow's planning step
+ * right before delivery, and by the back office to explain which method a send would use.
+ */
+export async function deliveryFactsFor(
+  sql: Sql,
+  ctx: SendContext,
+  kind: SendKind,
+): Promise<{ facts: DeliveryFacts & { afterBounce: boolean }; payerNumber: string | null }> {
+  const inv = ctx.invoice;
+  const [mandate] = await sql`
+    SELECT payer_number FROM autogiro_mandates
+    WHERE tenant_id = ${inv.tenant_id} AND company_id = ${inv.company_id} AND status = 'active'
+      AND (person_id = ${ctx.linked ? null : inv.person_id} OR organization_id = ${ctx.linked ? inv.organization_id : null})
+    LIMIT 1`;
+  const payerNumber: string | null = mandate?.payer_number ?? null;
+  return {
+    payerNumber,
+    facts: {
+      kind,
+      activeMethods: ctx.company.active_methods,
+      defaultMethod: ctx.company.default_method,
+      fallbackMethod: ctx.company.fallback_method,
+      customerMethod: ctx.customerMethod,
+      customerIsOrganization: ctx.linked,
+      invoiceEmail: inv.email,
+      postal: priorityPostal(ctx.parties),
+      centralPrintCount: inv.central_print_count,
+      peppolId: ctx.linked ? ctx.organization.peppol_id : null,
+      companyHasOrgAndVatNumber: Boolean(ctx.company.org_number && ctx.company.vat_number),
+      autogiroPayerNumber: payerNumber,
+      companyHasAutogiroSetup: Boolean(ctx.company.autogiro_customer_number && ctx.company.bankgiro),
+      totalAmount: Number(inv.total_amount),
+      // A send made because the e-mail bounced (the invoice row says so): the fallback method only.
+      afterBounce: inv.pending_after_bounce === true,
+    },
+  };
+}
