@@ -8,6 +8,7 @@ export const langOf = (v: string | undefined): Lang => (v === 'en' ? 'en' : 'sv'
 
 const sv = {
   appName: 'Fakturadistribution',
+  mainMenu: 'Huvudmeny',
   skip: 'Hoppa till innehållet',
   signIn: 'Logga in',
   signInLead: 'Logga in med er API-nyckel. Nyckeln sparas inte i webbläsaren; ni får en session som gäller i 12 timmar.',
@@ -112,6 +113,7 @@ const sv = {
   logo: 'Logotyp',
   logoHint: 'PNG eller JPEG, högst 2 MB. Visas på fakturor och vid central utskrift.',
   uploadLogo: 'Ladda upp logotyp',
+  saveLogo: 'Spara logotyp',
   removeLogo: 'Ta bort logotyp',
   noLogo: 'Ingen logotyp.',
   fixErrors: 'Rätta fälten nedan.',
@@ -140,6 +142,7 @@ export type Messages = typeof sv;
 
 const en: Messages = {
   appName: 'Invoice distribution',
+  mainMenu: 'Main menu',
   skip: 'Skip to content',
   signIn: 'Sign in',
   signInLead: 'Sign in with your API key. The key is not kept in the browser; you get a session that lasts 12 hours.',
@@ -244,6 +247,7 @@ const en: Messages = {
   logo: 'Logo',
   logoHint: 'PNG or JPEG, at most 2 MB. Shown on invoices and in central print.',
   uploadLogo: 'Upload logo',
+  saveLogo: 'Save logo',
   removeLogo: 'Remove logo',
   noLogo: 'No logo.',
   fixErrors: 'Correct the fields below.',

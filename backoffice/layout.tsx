@@ -1,5 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import type { Child } from 'hono/jsx';
+import { raw } from 'hono/html';
 import type { BoContext } from './context.js';
 import type { Messages } from './i18n.js';
 
@@ -40,7 +41,7 @@ function Nav({ c, active }: { c: BoContext; active: Section }) {
     ['settings', '/app/settings', m.navSettings],
   ];
   return (
-    <nav aria-label={m.appName}>
+    <nav aria-label={m.mainMenu}>
       <ul>
         {items.map(([key, href, label]) => (
           <li>
@@ -82,6 +83,8 @@ export function Page(props: { c: BoContext; title: string; active: Section; chil
   const signedIn = props.signedIn ?? true;
   const back = c.req.path + (new URL(c.req.url).search || '');
   return (
+    <>
+    {raw('<!doctype html>')}
     <html lang={lang}>
       <head>
         <meta charset="utf-8" />
@@ -114,6 +117,7 @@ export function Page(props: { c: BoContext; title: string; active: Section; chil
         </main>
       </body>
     </html>
+    </>
   );
 }
 

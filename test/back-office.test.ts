@@ -5,7 +5,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { useTestService, type TestService } from './helpers/service.js';
 import { waitFor, waitForStatus } from './helpers/fixtures.js';
+import { PNG } from 'pngjs';
 import { launchChromium, screenshotDir, serveOverHttp } from './helpers/browser.js';
+
+/** A 40 × 20 PNG in the gym's colours. */
+function smallPng(): Buffer {
+  const png = new PNG({ width: 40, height: 20 });
+  for (let i = 0; i < png.data.length; i += 4) png.data.set([11, 92, 173, 255], i);
+  return PNG.sync.write(png);
+}
 
 let s: TestService;
 useTestService((t) => (s = t));
@@ -125,7 +133,7 @@ describe('back office in the browser', () => {
     await row('7002').getByRole('link', { name: '7002' }).click();
     await shown(page.getByRole('heading', { level: 1 })).toBe('Faktura 7002');
     await shown(page.locator('table.history')).toContain('Invoice sent by e-mail to bertil@example.com');
-    await shown(page.locator('.plan').first()).toContain('E-post (kundens valda metod');
+    await shown(page.locator('.plan').first()).toContain('E-post (bolagets standardmetod) → bertil@example.com');
     await shot('04-invoice-page-history');
 
     // Undone invoice 7003's page: empty the e-mail and save, the address is filled in again.
@@ -144,20 +152,40 @@ describe('back office in the browser', () => {
 
   it('refuses a settings change with the API’s validation message, then saves a correct one', async () => {
     await page.goto(`${http.url}/app/settings?company=${ids.gym}`);
-    await page.getByLabel('Reservmetod').selectOption('email');
+    await page.getByLabel('Reservmetod', { exact: true }).selectOption('email');
     await page.getByRole('button', { name: 'Spara' }).first().click();
     await shown(page.locator('.alert.error')).toContain('must differ from the default method');
-    await expect.poll(() => page.getByLabel('Reservmetod').getAttribute('aria-invalid'), POLL).toBe('true');
+    await expect.poll(() => page.getByLabel('Reservmetod', { exact: true }).getAttribute('aria-invalid'), POLL).toBe('true');
+    await shot('05a-settings-validation-error');
     const [before] = await s.h.sql`SELECT fallback_method, undo_window_seconds FROM companies WHERE id = ${ids.gym}`;
     expect(before).toEqual({ fallback_method: null, undo_window_seconds: UNDO_SECONDS });
 
-    await page.getByLabel('Reservmetod').selectOption('central_print');
+    await page.getByLabel('Reservmetod', { exact: true }).selectOption('central_print');
     await page.getByLabel('Minsta ångertid (sekunder)').fill('600');
     await page.getByRole('button', { name: 'Spara' }).first().click();
     await shown(page.getByRole('status')).toBe('Sparat.');
     await shot('05-settings');
     const [after] = await s.h.sql`SELECT fallback_method, undo_window_seconds FROM companies WHERE id = ${ids.gym}`;
     expect(after).toEqual({ fallback_method: 'central_print', undo_window_seconds: 600 });
+  });
+
+  it('uploads a logo and previews it; a file that is not an image is refused with the API’s message', async () => {
+    await page.goto(`${http.url}/app/settings?company=${ids.gym}`);
+    await page.getByLabel('Ladda upp logotyp').setInputFiles({ name: 'logo.png', mimeType: 'image/png', buffer: Buffer.from('not really a png') });
+    await page.getByRole('button', { name: 'Spara logotyp' }).click();
+    await shown(page.locator('.alert.error').last()).toContain('is not a PNG image');
+    const [none] = await s.h.sql`SELECT logo_content_type FROM companies WHERE id = ${ids.gym}`;
+    expect(none.logo_content_type).toBeNull();
+
+    await page.getByLabel('Ladda upp logotyp').setInputFiles({ name: 'logo.png', mimeType: 'image/png', buffer: smallPng() });
+    await page.getByRole('button', { name: 'Spara logotyp' }).click();
+    await shown(page.getByRole('status')).toBe('Sparat.');
+    const preview = page.locator('img.logo-preview');
+    await expect.poll(() => preview.evaluate((img: { naturalWidth: number }) => img.naturalWidth), POLL).toBe(40);
+    const [stored] = await s.h.sql`SELECT logo_content_type, length(logo) AS bytes FROM companies WHERE id = ${ids.gym}`;
+    expect(stored.logo_content_type).toBe('image/png');
+    expect(stored.bytes).toBe(smallPng().length);
+    await shot('05b-settings-logo');
   });
 
   it('sends a reminder from the dunning list', async () => {
@@ -176,7 +204,7 @@ describe('back office in the browser', () => {
   it('lists customers and changes a person’s delivery method and invoice e-mail', async () => {
     await page.goto(`${http.url}/app/customers`);
     await page.getByRole('link', { name: 'Anna Andersson' }).click();
-    await page.getByLabel('Fakturadistribution').selectOption('central_print');
+    await page.getByLabel('Fakturadistribution', { exact: true }).selectOption('central_print');
     await page.getByLabel('E-postadress (för faktura)').fill('faktura@anna.example');
     await page.getByRole('button', { name: 'Spara' }).click();
     await shown(page.getByRole('status')).toBe('Sparat.');
@@ -188,10 +216,20 @@ describe('back office in the browser', () => {
     await shot('08-print-batches');
     await page.goto(`${http.url}/app/runs`);
     await shot('09-send-runs');
+    // A tablet in portrait: the list still fits, its table scrolls inside its own box.
+    await page.setViewportSize({ width: 820, height: 1180 });
+    await page.goto(`${http.url}/app/invoices?company=${ids.gym}`);
+    await shot('11-invoices-tablet');
+    const overflow = await page.evaluate(() => {
+      const root = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
+      return { scrollWidth: root.scrollWidth, clientWidth: root.clientWidth };
+    });
+    expect(overflow.scrollWidth).toBeLessThanOrEqual(overflow.clientWidth);
+    await page.setViewportSize({ width: 1280, height: 900 });
   });
 
   it('switches to English', async () => {
-    await page.goto(`${http.url}/app/invoices`);
+    await page.goto(`${http.url}/app/invoices?company=${ids.gym}`);
     await page.getByRole('link', { name: 'Language: English' }).click();
     await shown(page.getByRole('heading', { level: 1 })).toBe('Invoices');
     await shown(row('7002').locator('.status')).toBe('Sent');

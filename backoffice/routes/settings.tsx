@@ -82,7 +82,7 @@ function SettingsPage({ c, s, hasLogo, errors, saved, logoErrors }: { c: BoConte
           <label for="logo">{m.uploadLogo}</label>
           <input id="logo" name="logo" type="file" accept="image/png,image/jpeg" required aria-describedby="logo-hint" />
           <p id="logo-hint" class="hint">{m.logoHint}</p>
-          <button type="submit">{m.uploadLogo}</button>
+          <button type="submit">{m.saveLogo}</button>
         </form>
         {hasLogo ? (
           <form method="post" action="/app/settings/logo/delete">
