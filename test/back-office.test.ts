@@ -58,7 +58,20 @@ afterAll(async () => {
   await http?.close();
 });
 
-const shot = (name: string) => page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+/**
+ * Every page the tests photograph is also checked for form controls without a name a screen
+ * reader can announce (a <label>, aria-label or aria-labelledby).
+ */
+async function shot(name: string) {
+  await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+  const unlabelled = await page.evaluate(() => {
+    const doc = (globalThis as any).document;
+    return [...doc.querySelectorAll('input:not([type=hidden]), select, textarea')]
+      .filter((el: any) => !(el.labels?.length || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby')))
+      .map((el: any) => el.outerHTML as string);
+  });
+  expect(unlabelled, `unlabelled controls on ${name}`).toEqual([]);
+}
 const row = (number: string) => page.locator(`tr[data-number="${number}"]`);
 const POLL = { timeout: 10_000 };
 /** The element's text, polled until the matcher holds (pages reload and refresh themselves). */
@@ -262,6 +275,32 @@ describe('back office in the browser', () => {
     expect(inv.status).toBe('unsent');
     const [co] = await s.h.sql`SELECT undo_window_seconds FROM companies WHERE id = ${ids.gym}`;
     expect(co.undo_window_seconds).toBe(600);
+  });
+
+  it('shows nothing of another tenant: its invoice, document and company are not found', async () => {
+    const otherKey = await s.h.createTenant('Another facility');
+    const other = (await import('./helpers/fixtures.js')).fixtures(s.h, otherKey);
+    const company = await other.company({ activeMethods: ['email'], defaultMethod: 'email' }, { name: 'Grannens Gym AB' });
+    const invoice = await other.invoice(company, await other.person({ name: 'Hemlig Kund' }), { number: '5555' });
+    const res = await page.goto(`${http.url}/app/invoices/${invoice.id}`);
+    expect(res!.status()).toBe(404);
+    expect(await page.content()).not.toContain('Hemlig Kund');
+    // Choosing the other tenant's company falls back to one's own.
+    await page.goto(`${http.url}/app/invoices?company=${company}`);
+    expect(await page.content()).not.toContain('5555');
+    expect(await page.locator('#company-select').inputValue()).not.toBe(company);
+  });
+
+  it('works from the keyboard: tick an invoice and send it without a mouse', async () => {
+    await page.goto(`${http.url}/app/invoices?company=${ids.gym}`);
+    await page.getByLabel('Markera faktura 7003').focus();
+    await page.keyboard.press('Space');
+    expect(await page.getByLabel('Markera faktura 7003').isChecked()).toBe(true);
+    await page.getByRole('button', { name: 'Skicka', exact: true }).focus();
+    await page.keyboard.press('Enter');
+    await shown(page.locator('ul.results li')).toContain('Godkänd');
+    const [c] = await s.h.sql`SELECT status FROM invoices WHERE id = ${ids.invC}`;
+    expect(c.status).toBe('pending_send');
   });
 
   it('signs out: the session is gone from the database and the cookie no longer opens pages', async () => {
