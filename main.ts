@@ -20,11 +20,16 @@ import { startReconcileLoop } from './services/reconcile-pending.js';
 import { SendStarter } from './services/send-starter.js';
 import { startBounceListener } from './platform/bounce-listener.js';
 import { ensureDemoData } from './services/demo-data.js';
+import { createLogger } from './platform/logger.js';
+import { installTemporalRuntime } from './platform/temporal-runtime.js';
 
 // Everything this process and its children create (outbox, SQLite file) is for its own user only.
 process.umask(0o077);
 const log = (msg: string) => console.log(`[invoice-distribution] ${escapeForLog(msg)}`);
 const config = loadConfig();
+// The service's own lines (requests, sends) as JSON, pretty on a terminal; the banner below stays plain.
+const logger = createLogger({ name: 'invoice-distribution' });
+const { sdkMetricsUrl } = await installTemporalRuntime(logger);
 await prepareDataDir(config.dataDir, { embeddedPostgres: !config.databaseUrl });
 const stops: (() => Promise<unknown>)[] = [];
 
@@ -62,14 +67,14 @@ const worker = await createWorker({
   connection: nativeConnection,
   namespace: config.temporalNamespace,
   taskQueue: config.taskQueue,
-  deps: { sql, ...createChannels(config) },
+  deps: { sql, ...createChannels(config), logger: logger.child({ component: 'worker' }) },
 });
 const workerDone = worker.run();
 const stopReconciler = startReconcileLoop({ sql, client, taskQueue: config.taskQueue, log });
 
 const adminToken = config.adminToken ?? randomBytes(24).toString('base64url');
 const starter = new SendStarter({ sql, client, taskQueue: config.taskQueue, log });
-const app = createApp({ sql, temporal: { client, taskQueue: config.taskQueue }, adminToken, starter, log });
+const app = createApp({ sql, temporal: { client, taskQueue: config.taskQueue }, adminToken, starter, log, logger, sdkMetricsUrl });
 const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host });
 if (config.bounceSmtpPort !== null) {
   const listener = await startBounceListener({ sql, starter, log }, { port: config.bounceSmtpPort, host: config.host });
@@ -80,6 +85,7 @@ if (config.bounceSmtpPort !== null) {
 log(`API            http://localhost:${config.port}   (docs: http://localhost:${config.port}/docs)`);
 log(`back office    http://localhost:${config.port}/app   (sign in with the demo API key below)`);
 log(`Temporal UI    ${uiUrl}`);
+log(`metrics        http://localhost:${config.port}/metrics   (Authorization: Bearer <ADMIN_TOKEN>)`);
 if (!config.adminToken) log(`ADMIN_TOKEN    ${adminToken}   (generated for this run)`);
 log(`demo API key   ${demo.apiKey}`);
 log(`demo companies ${demo.companyIds.join(', ')}`);

@@ -15,6 +15,7 @@ import { markUndone, restoreAfterFailure } from '../db/invoice-state.js';
 import { withDatabaseErrorsClassified } from './database-errors.js';
 import { withHeartbeats } from './keep-alive.js';
 import { SendCache } from './send-cache.js';
+import { createLogger, type Logger } from '../platform/logger.js';
 import { deliverWebhook, giveUpWebhookEvent, nextWebhookEvents, type QueuedWebhookEvent, type WebhookRef } from './deliver-webhook.js';
 
 export interface ActivityDeps {
@@ -30,26 +31,47 @@ export interface ActivityDeps {
   afterEmailAccepted?: (workflowId: string) => void;
   /** One per worker process; made here when not given. */
   cache?: SendCache;
+  /** Where a send's events are logged as JSON lines; warnings only when not given. */
+  logger?: Logger;
 }
+
+/** What every log line of a send carries: ids only, never an address or a name. */
+const sendFields = (ref: SendRef) => ({
+  workflowId: ref.workflowId, invoiceId: ref.invoiceId, tenantId: ref.tenantId, kind: ref.kind,
+  sendRunId: ref.requestId, requestId: ref.httpRequestId ?? undefined,
+});
 
 type DeliverInput = { ref: SendRef; plan: DeliveryPlan; documentId: string };
 
 /** Activities get their dependencies here, so tests and production wire real parts the same way. */
 export function createActivities(activityDeps: ActivityDeps) {
   const deps = { ...activityDeps, cache: activityDeps.cache ?? new SendCache() };
+  const log = deps.logger ?? createLogger({ name: 'worker', level: process.env.LOG_LEVEL ?? 'warn' });
   return withDatabaseErrorsClassified({
-    planDelivery: (ref: SendRef) => planDelivery(deps, ref),
+    planDelivery: async (ref: SendRef) => {
+      const plan = await planDelivery(deps, ref);
+      log.info({ ...sendFields(ref), method: plan.method, choice: plan.choice, passedOver: plan.rejected.map((r) => r.code ?? r.method) }, 'delivery planned');
+      return plan;
+    },
     renderDocument: (input: Parameters<typeof renderDocument>[1]) => renderDocument(deps.sql, input, deps.cache),
     deliverEmail: withHeartbeats((input: DeliverInput) => deliverEmail(deps, input)),
     deliverOwnPrinter: withHeartbeats((input: DeliverInput) => deliverOwnPrinter(deps.sql, input)),
     deliverCentralPrint: withHeartbeats((input: DeliverInput) => deliverCentralPrint(deps, input)),
     deliverEInvoice: withHeartbeats((input: DeliverInput) => deliverEInvoice(deps, input)),
     deliverAutogiro: withHeartbeats((input: DeliverInput) => deliverAutogiro(deps, input)),
-    recordDelivered: (input: Parameters<typeof recordDelivered>[1]) => recordDelivered(deps.sql, input),
+    recordDelivered: async (input: Parameters<typeof recordDelivered>[1]) => {
+      await recordDelivered(deps.sql, input);
+      log.info({ ...sendFields(input.ref), method: input.plan.method, externalId: input.externalId ?? undefined }, 'delivered');
+    },
     recordUndone: async (input: Parameters<typeof markUndone>[1]): Promise<void> => {
       await markUndone(deps.sql, input);
+      log.info(sendFields(input.ref), 'send undone within the undo window');
     },
-    restoreAfterFailure: (input: Parameters<typeof restoreAfterFailure>[1]) => restoreAfterFailure(deps.sql, input),
+    restoreAfterFailure: async (input: Parameters<typeof restoreAfterFailure>[1]) => {
+      const restored = await restoreAfterFailure(deps.sql, input);
+      log.warn({ ...sendFields(input.ref), error: input.code }, 'send failed; invoice restored');
+      return restored;
+    },
     creditAfterSend: (input: Parameters<typeof creditAfterSend>[1]) => creditAfterSend(deps.sql, input),
     nextWebhookEvents: (ref: WebhookRef) => nextWebhookEvents(deps.sql, ref),
     deliverWebhook: (input: WebhookRef & QueuedWebhookEvent) => deliverWebhook(deps.sql, input),

@@ -1,6 +1,13 @@
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
+import { requestId } from 'hono/request-id';
+import { pinoLogger } from 'hono-pino';
+import { prometheus } from '@hono/prometheus';
+import { ulid } from 'ulid';
+import { createLogger } from '../platform/logger.js';
+import { registry } from '../platform/metrics.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { AuthThrottle } from './auth-throttle.js';
 import { inputGuard } from './input-guard.js';
 import { escapeForLog } from '../platform/log-line.js';
@@ -33,11 +40,33 @@ const noStore: MiddlewareHandler = async (c, next) => {
   c.res.headers.set('cache-control', 'no-store');
 };
 
+// HTTP request counts and latencies by route and status, in the process-wide registry (once per process).
+let httpMetrics: ReturnType<typeof prometheus> | null = null;
+
 export function createApp(deps: AppDeps) {
   const app = newRouter();
+  httpMetrics ??= prometheus({ registry });
+  const logger = deps.logger ?? createLogger({ name: 'api', level: process.env.LOG_LEVEL ?? 'warn' });
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'Tenant API key' });
   app.openAPIRegistry.registerComponent('securitySchemes', 'admin', { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' });
 
+  // Each request gets an id (a caller's own X-Request-Id is kept), returned and on every log line.
+  app.use('*', requestId({ generator: () => `req_${ulid()}` }));
+  app.use(
+    '*',
+    pinoLogger({
+      pino: logger,
+      http: {
+        reqId: false,
+        referRequestIdKey: '-',
+        // Path and route only: query strings can hold a searched name, headers an API key.
+        onReqBindings: (c) => ({ requestId: c.get('requestId'), req: { method: c.req.method, path: c.req.path } }),
+        onResBindings: (c) => ({ res: { status: c.res.status }, route: c.req.routePath, tenantId: c.get('tenantId') }),
+        onResLevel: (c) => (c.res.status >= 500 ? 'error' : c.req.path === '/health' ? 'debug' : 'info'),
+      },
+    }),
+  );
+  app.use('*', httpMetrics.registerMetrics);
   app.use(
     '*',
     bodyLimit({
@@ -59,6 +88,7 @@ export function createApp(deps: AppDeps) {
   app.use('/v1/*', idempotency(deps.sql));
 
   app.route('/', healthRoutes(deps));
+  app.route('/', metricsRoutes(deps, throttle));
   app.route('/', adminRoutes(deps, throttle));
   app.route('/', companyRoutes(deps));
   app.route('/', partyRoutes(deps));

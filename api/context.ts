@@ -2,6 +2,8 @@ import { OpenAPIHono, createRoute, type RouteConfig, type z } from '@hono/zod-op
 import type { Client } from '@temporalio/client';
 import type { Sql } from '../db/client.js';
 import type { SendStarter } from '../services/send-starter.js';
+import type { PinoLogger } from 'hono-pino';
+import type { Logger } from '../platform/logger.js';
 import { Problem } from './schemas.js';
 import { invalid, problemResponse } from './problem.js';
 
@@ -12,9 +14,13 @@ export interface AppDeps {
   /** Starts the workflows of accepted sends after the answer (one per process). */
   starter: SendStarter;
   log?: (msg: string) => void;
+  /** JSON request and event lines; a quiet default when not given. */
+  logger?: Logger;
+  /** Where this process's Temporal SDK serves its own metrics, passed on by /metrics. */
+  sdkMetricsUrl?: string | null;
 }
 
-export type AppEnv = { Variables: { tenantId: string } };
+export type AppEnv = { Variables: { tenantId: string; requestId: string; logger?: PinoLogger } };
 
 /** Validation failures of any part of a request become one 422 problem listing each field. */
 export function newRouter() {

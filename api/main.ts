@@ -7,7 +7,7 @@ import { migrate } from '../db/migrate.js';
 import { createApp } from './app.js';
 import { SendStarter } from '../services/send-starter.js';
 import { startBounceListener } from '../platform/bounce-listener.js';
-import { escapeForLog } from '../platform/log-line.js';
+import { createLogger } from '../platform/logger.js';
 
 process.umask(0o077);
 
@@ -19,7 +19,8 @@ if (!config.databaseUrl || !config.temporalAddress || !config.adminToken) {
 const sql = connect(config.databaseUrl);
 await migrate(sql);
 const client = new Client({ connection: await Connection.connect({ address: config.temporalAddress }), namespace: config.temporalNamespace });
-const log = (m: string) => console.log(`[api] ${escapeForLog(m)}`);
+const logger = createLogger({ name: 'api' });
+const log = (m: string) => logger.info(m);
 const starter = new SendStarter({ sql, client, taskQueue: config.taskQueue, log });
 const app = createApp({
   sql,
@@ -27,10 +28,11 @@ const app = createApp({
   starter,
   adminToken: config.adminToken,
   log,
+  logger,
 });
 const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host });
 const listener = config.bounceSmtpPort === null ? null : await startBounceListener({ sql, starter, log }, { port: config.bounceSmtpPort, host: config.host });
-console.log(`[api] listening on ${config.host}:${config.port}${listener ? `, bounces by SMTP on ${listener.port}` : ''}`);
+log(`listening on ${config.host}:${config.port}${listener ? `, bounces by SMTP on ${listener.port}` : ''}`);
 // Finish the starts of runs already answered; what is left is started by a worker's reconciler.
 const shutdown = async () => {
   server.close();

@@ -21,14 +21,17 @@ export class BackOfficeApi {
   constructor(
     private readonly api: Requester,
     private readonly tenantId: string,
+    /** The page request's id: the API's log lines of this page's calls carry it too. */
+    private readonly requestId?: string,
   ) {}
 
   /** The raw response, for documents and PDFs. */
   async raw(method: string, path: string, body?: unknown): Promise<Response> {
-    const init: RequestInit = { method, headers: {} };
+    const headers: Record<string, string> = this.requestId ? { 'x-request-id': this.requestId } : {};
+    const init: RequestInit = { method, headers };
     if (body !== undefined) {
       init.body = JSON.stringify(body);
-      init.headers = { 'content-type': 'application/json' };
+      headers['content-type'] = 'application/json';
     }
     return this.api.request(path, init, { [IN_PROCESS_TENANT]: this.tenantId });
   }

@@ -92,7 +92,7 @@ export function backOffice(deps: { sql: Sql; api: Requester; throttle: AuthThrot
       const token = c.req.header('x-csrf-token') ?? field(form, '_csrf');
       if (!sameToken(token, session.csrfToken)) return refuse(c, 403, c.get('m').csrfRefused);
     }
-    c.set('api', new BackOfficeApi(deps.api, session.tenantId));
+    c.set('api', new BackOfficeApi(deps.api, session.tenantId, c.get('requestId')));
     const companies = (await sql`SELECT id, name FROM companies WHERE tenant_id = ${session.tenantId} ORDER BY name, id`) as unknown as { id: string; name: string }[];
     const wanted = c.req.query('company') ?? getCookie(c, 'bo_company');
     const company = companies.find((co) => co.id === wanted) ?? companies[0] ?? null;

@@ -11,6 +11,7 @@ export interface CompanyChoice {
 export type BoEnv = {
   Variables: {
     lang: Lang;
+    requestId: string;
     m: Messages;
     session: Session;
     api: BackOfficeApi;

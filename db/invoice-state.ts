@@ -7,6 +7,7 @@ import { settleRunItem } from './send-runs.js';
 import { METHOD_LABEL, STATUS_LABEL, type InvoiceStatus, type Method, type SendKind } from '../domain/methods.js';
 import { describeRejections, type Rejection } from '../domain/resolve-delivery.js';
 import type { SendRef } from '../domain/send.js';
+import { sendMetrics } from '../platform/metrics.js';
 
 /** Forgets the send in flight and what it would have restored. */
 const clearPendingSend = (sql: Queryable) => sql`
@@ -87,18 +88,20 @@ export interface Delivered {
 }
 
 /** Delivered: status `sent` (or back to `reminder`), with when, to whom, how, and why not the first choice. */
-export async function markDelivered(sql: Sql, d: Delivered): Promise<void> {
+/** True when this call recorded the delivery (false: a retry found it recorded). */
+export async function markDelivered(sql: Sql, d: Delivered): Promise<boolean> {
   const { ref } = d;
   const isReminder = ref.kind === 'reminder';
-  await sql.begin(async (tx) => {
+  const recorded = await sql.begin(async (tx) => {
     const lastDelivery = { method: d.method, recipient: d.recipient, at: new Date().toISOString() };
     const [updated] = await tx`
       UPDATE invoices SET
         status = ${isReminder ? 'reminder' : 'sent'},
         last_delivery = ${tx.json(lastDelivery)},
         ${clearPendingSend(tx)}
+      FROM (SELECT pending_since FROM invoices WHERE id = ${ref.invoiceId} AND tenant_id = ${ref.tenantId}) AS before
       WHERE id = ${ref.invoiceId} AND tenant_id = ${ref.tenantId} AND pending_workflow_id = ${ref.workflowId}
-      RETURNING reminder_count`;
+      RETURNING reminder_count, before.pending_since`;
     const what = isReminder ? (updated ? `Reminder ${updated.reminder_count}` : 'Reminder') : 'Invoice';
     let message = `${what} sent by ${METHOD_LABEL[d.method]} to ${d.recipient}.`;
     if (d.rejected.length > 0) message += ` Not the first choice: ${describeRejections(d.rejected)}.`;
@@ -107,7 +110,7 @@ export async function markDelivered(sql: Sql, d: Delivered): Promise<void> {
       if (where[d.method]) message += ` ${where[d.method]} ${d.externalId}.`;
     }
     if (!updated) message += ' The invoice had changed meanwhile, so its status was left as it is.';
-    await appendHistory(tx, {
+    const wrote = await appendHistory(tx, {
       tenantId: ref.tenantId,
       invoiceId: ref.invoiceId,
       type: isReminder ? 'reminder_sent' : 'sent',
@@ -119,7 +122,11 @@ export async function markDelivered(sql: Sql, d: Delivered): Promise<void> {
     });
     // Last, so the run's completion follows the entry that completed it.
     await settleRunItem(tx, ref.workflowId, 'sent');
+    return wrote ? { requestedAt: updated?.pending_since ? new Date(updated.pending_since) : null } : null;
   });
+  // Counted once, however often a retried activity records the same delivery.
+  if (recorded) sendMetrics.delivered({ kind: ref.kind, method: d.method, requestedAt: recorded.requestedAt, rejected: d.rejected });
+  return recorded !== null;
 }
 
 /**
@@ -128,7 +135,7 @@ export async function markDelivered(sql: Sql, d: Delivered): Promise<void> {
  */
 export async function markUndone(sql: Sql, o: { ref: SendRef; reason: string | null }): Promise<boolean> {
   const { ref } = o;
-  return sql.begin(async (tx) => {
+  const undoneNow = await sql.begin(async (tx) => {
     const [undone] = await tx`
       UPDATE invoices SET status = 'credited',
         ${restoreReminderCounters(tx)},
@@ -151,6 +158,8 @@ export async function markUndone(sql: Sql, o: { ref: SendRef; reason: string | n
     await settleRunItem(tx, ref.workflowId, 'undone');
     return true;
   });
+  if (undoneNow) sendMetrics.ended({ kind: ref.kind, method: 'none', outcome: 'undone' });
+  return undoneNow;
 }
 
 /** Compensation: put the invoice back exactly as it was before the request and say why. */
@@ -160,7 +169,8 @@ export async function restoreAfterFailure(
 ): Promise<boolean> {
   const { ref } = o;
   const isReminder = ref.kind === 'reminder';
-  return sql.begin(async (tx) => {
+  let failedBy: Method | 'none' | null = null;
+  const result = await sql.begin(async (tx) => {
     const [restored] = await tx`
       UPDATE invoices SET status = previous_status,
         ${releaseCentralPrint(tx)},
@@ -177,7 +187,7 @@ export async function restoreAfterFailure(
       ? ` with ${plural(restored.reminder_count, 'reminder')} sent${restored.reminder_date ? `, the last on ${restored.reminder_date}` : ''}`
       : '';
     const after = restored ? ` The invoice is back to status "${STATUS_LABEL[restored.status as InvoiceStatus]}"${counters}.` : '';
-    await appendHistory(tx, {
+    const wrote = await appendHistory(tx, {
       tenantId: ref.tenantId,
       invoiceId: ref.invoiceId,
       type: isReminder ? 'reminder_failed' : 'send_failed',
@@ -186,9 +196,16 @@ export async function restoreAfterFailure(
       error: o.code,
       dedupeKey: `${ref.workflowId}:failed`,
     });
+    if (wrote) {
+      // The method whose delivery failed, if one had been tried.
+      const [tried] = await tx`SELECT method FROM deliveries WHERE workflow_id = ${ref.workflowId} LIMIT 1`;
+      failedBy = (tried?.method as Method | undefined) ?? 'none';
+    }
     await settleRunItem(tx, ref.workflowId, 'failed');
     return Boolean(restored);
   });
+  if (failedBy) sendMetrics.ended({ kind: ref.kind, method: failedBy, outcome: 'failed' });
+  return result;
 }
 
 export type SettleOutcome = { kind: 'not_found' } | { kind: 'conflict'; status: InvoiceStatus } | { kind: 'done' };
@@ -230,7 +247,7 @@ async function settle(
   status: 'credited' | 'paid',
   describe: (wasPending: boolean, kind: SendKind | null) => { message: string; dedupeKey: string | null },
 ): Promise<SettleOutcome> {
-  return sql.begin(async (tx) => {
+  const outcome = await sql.begin(async (tx) => {
     // The row lock orders concurrent credits and payments: exactly one of them settles the invoice.
     const [before] = await tx`SELECT status, pending_kind, pending_workflow_id FROM invoices WHERE id = ${invoiceId} AND tenant_id = ${tenantId} FOR UPDATE`;
     if (!before) return { kind: 'not_found' } as const;
@@ -246,6 +263,9 @@ async function settle(
     await appendHistory(tx, { tenantId, invoiceId, type: status, message, dedupeKey });
     // The send in flight is called off here; should its delivery already be under way, it still counts as sent.
     if (wasPending) await settleRunItem(tx, before.pending_workflow_id, status === 'credited' ? 'undone' : 'failed');
-    return { kind: 'done' } as const;
+    return { kind: 'done', calledOff: wasPending ? (before.pending_kind as SendKind) : null } as const;
   });
+  // A credit calls a pending send off (undone); a payment is not a delivery outcome.
+  if (outcome.kind === 'done' && outcome.calledOff && status === 'credited') sendMetrics.ended({ kind: outcome.calledOff, method: 'none', outcome: 'undone' });
+  return outcome.kind === 'done' ? { kind: 'done' } : outcome;
 }

@@ -26,10 +26,18 @@ export const AUTOGIRO_MAX_ORE = 999_999_999_999;
 
 export type Choice = 'customer' | 'default' | 'fallback';
 
+/** Why a method was passed over, as a short code (metrics label it; the sentence is for people). */
+export type RejectionCode =
+  | 'not_active' | 'cannot_remind' | 'no_email' | 'invalid_email' | 'incomplete_address' | 'print_limit'
+  | 'not_organization' | 'no_peppol_id' | 'company_ids_missing' | 'no_autogiro_setup' | 'no_mandate'
+  | 'amount_not_positive' | 'amount_too_large' | 'no_address';
+
 export interface Rejection {
   method: Method;
   choice: Choice;
   reason: string;
+  /** Absent in plans recorded before codes existed. */
+  code?: RejectionCode;
 }
 
 export type Resolution =
@@ -45,37 +53,37 @@ const CHOICE_LABEL: Record<Choice, string> = {
 };
 
 /** Returns why `method` cannot carry this delivery, or the recipient it would go to. */
-function eligibility(method: Method, f: DeliveryFacts): { reason: string } | { recipient: string } {
-  if (!f.activeMethods.includes(method)) return { reason: `${METHOD_LABEL[method]} is not active for the company` };
+function eligibility(method: Method, f: DeliveryFacts): { reason: string; code: RejectionCode } | { recipient: string } {
+  if (!f.activeMethods.includes(method)) return { reason: `${METHOD_LABEL[method]} is not active for the company`, code: 'not_active' };
   if (f.kind === 'reminder' && !REMINDER_METHODS.includes(method)) {
-    return { reason: `${METHOD_LABEL[method]} cannot carry payment reminders` };
+    return { reason: `${METHOD_LABEL[method]} cannot carry payment reminders`, code: 'cannot_remind' };
   }
   switch (method) {
     case 'email':
-      if (!f.invoiceEmail) return { reason: 'the invoice has no e-mail address' };
-      if (!isDeliverableEmail(f.invoiceEmail)) return { reason: `the invoice e-mail "${f.invoiceEmail}" is not a valid address` };
+      if (!f.invoiceEmail) return { reason: 'the invoice has no e-mail address', code: 'no_email' };
+      if (!isDeliverableEmail(f.invoiceEmail)) return { reason: `the invoice e-mail "${f.invoiceEmail}" is not a valid address`, code: 'invalid_email' };
       return { recipient: f.invoiceEmail };
     case 'central_print': {
       const incomplete = incompleteAddressReason(f.postal);
-      if (incomplete) return { reason: incomplete };
+      if (incomplete) return { reason: incomplete, code: 'incomplete_address' };
       if (f.centralPrintCount >= CENTRAL_PRINT_LIMIT) {
-        return { reason: `the invoice has already been sent by central print ${f.centralPrintCount} times (at most ${CENTRAL_PRINT_LIMIT})` };
+        return { reason: `the invoice has already been sent by central print ${f.centralPrintCount} times (at most ${CENTRAL_PRINT_LIMIT})`, code: 'print_limit' };
       }
       return { recipient: formatPostal(f.postal!) };
     }
     case 'e_invoice':
-      if (!f.customerIsOrganization) return { reason: 'e-invoices go only to organisations' };
-      if (!f.peppolId) return { reason: 'the organisation has no PEPPOL id' };
-      if (!f.companyHasOrgAndVatNumber) return { reason: 'the company lacks an organisation number or VAT number' };
+      if (!f.customerIsOrganization) return { reason: 'e-invoices go only to organisations', code: 'not_organization' };
+      if (!f.peppolId) return { reason: 'the organisation has no PEPPOL id', code: 'no_peppol_id' };
+      if (!f.companyHasOrgAndVatNumber) return { reason: 'the company lacks an organisation number or VAT number', code: 'company_ids_missing' };
       return { recipient: `PEPPOL ${f.peppolId}` };
     case 'autogiro':
-      if (!f.companyHasAutogiroSetup) return { reason: 'the company has no Autogiro customer number or bankgiro' };
-      if (!f.autogiroPayerNumber) return { reason: 'the payer has no active Autogiro mandate with the company' };
-      if (f.totalAmount <= 0) return { reason: 'the invoice total is not a positive amount, and Autogiro can only draw one' };
-      if (f.totalAmount > AUTOGIRO_MAX_ORE) return { reason: 'the invoice total is larger than an Autogiro withdrawal can be (12 digits of öre)' };
+      if (!f.companyHasAutogiroSetup) return { reason: 'the company has no Autogiro customer number or bankgiro', code: 'no_autogiro_setup' };
+      if (!f.autogiroPayerNumber) return { reason: 'the payer has no active Autogiro mandate with the company', code: 'no_mandate' };
+      if (f.totalAmount <= 0) return { reason: 'the invoice total is not a positive amount, and Autogiro can only draw one', code: 'amount_not_positive' };
+      if (f.totalAmount > AUTOGIRO_MAX_ORE) return { reason: 'the invoice total is larger than an Autogiro withdrawal can be (12 digits of öre)', code: 'amount_too_large' };
       return { recipient: `Autogiro payer ${f.autogiroPayerNumber}` };
     case 'own_printer':
-      if (!f.postal) return { reason: 'the recipient has no postal address' };
+      if (!f.postal) return { reason: 'the recipient has no postal address', code: 'no_address' };
       return { recipient: formatPostal(f.postal) };
   }
 }
@@ -102,7 +110,7 @@ export function resolveDelivery(f: DeliveryFacts & { afterBounce?: boolean }): R
   for (const c of candidates) {
     const e = eligibility(c.method, f);
     if ('recipient' in e) return { ok: true, method: c.method, choice: c.choice, recipient: e.recipient, rejected };
-    rejected.push({ ...c, reason: e.reason });
+    rejected.push({ ...c, reason: e.reason, code: e.code });
   }
   return { ok: false, rejected };
 }

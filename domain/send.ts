@@ -10,6 +10,8 @@ export interface SendRef {
   kind: SendKind;
   templateId: string | null;
   requestId: string;
+  /** The HTTP request that asked for the send (x-request-id), so log lines of the send name it. */
+  httpRequestId?: string | null;
 }
 
 export interface SendInput extends SendRef {

@@ -4,6 +4,7 @@ import type { DeliveryStatus } from '../channels/delivery-status.js';
 import { requestSends } from './request-sends.js';
 import type { SendStarter } from './send-starter.js';
 import { appendHistory } from '../db/history.js';
+import { sendMetrics } from '../platform/metrics.js';
 
 export type BounceOutcome = 'bounced' | 'delayed' | 'duplicate' | 'unmatched';
 
@@ -54,6 +55,7 @@ export async function recordBounce(deps: { sql: Sql; starter: SendStarter; log?:
     dedupeKey: `${b.workflowId}:bounced`,
   });
   if (!first) return 'duplicate';
+  sendMetrics.ended({ kind, method: 'email', outcome: 'bounced' });
   if (d.bounce_fallback && usable) {
     const { results } = await requestSends({ sql, starter: deps.starter }, d.tenant_id, {
       invoiceIds: [d.invoice_id],
@@ -62,6 +64,7 @@ export async function recordBounce(deps: { sql: Sql; starter: SendStarter; log?:
       afterBounce: { message: `Sending the ${what} again by ${METHOD_LABEL[fallback!]}, because the e-mail to ${d.recipient} bounced.` },
     });
     const [r] = results;
+    if (r.accepted) sendMetrics.bounceFallback(fallback!);
     if (!r.accepted) {
       await appendHistory(sql, { ...base, type: 'bounce_fallback', message: `The ${what} was not sent again: ${sentence(r.error.message)}`, dedupeKey: `${b.workflowId}:fallback-refused` });
     }

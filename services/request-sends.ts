@@ -38,6 +38,8 @@ export async function requestSends(
     kind: SendKind;
     /** A send again after a bounced e-mail: its history line, and the fallback method only. */
     afterBounce?: { message: string };
+    /** The HTTP request's id, carried into the sends' log lines. */
+    httpRequestId?: string | null;
   },
 ): Promise<{ runId: string; results: SendResult[] }> {
   const { kind } = request;
@@ -88,6 +90,7 @@ export async function requestSends(
         kind,
         templateId: request.templateId,
         requestId,
+        httpRequestId: request.httpRequestId ?? null,
         invoiceNumber: r!.number,
         companyId: r!.company_id,
         undoUntil,

@@ -7,11 +7,17 @@ import { migrate } from '../db/migrate.js';
 import { createChannels } from '../channels/create-channels.js';
 import { startReconcileLoop } from '../services/reconcile-pending.js';
 import { createWorker } from './create-worker.js';
-import { escapeForLog } from '../platform/log-line.js';
+import { createLogger } from '../platform/logger.js';
+import { installTemporalRuntime } from '../platform/temporal-runtime.js';
+import { startMetricsServer } from '../platform/metrics-server.js';
 
 process.umask(0o077);
-const log = (msg: string) => console.log(`[worker] ${escapeForLog(msg)}`);
+const logger = createLogger({ name: 'worker' });
+const log = (msg: string) => logger.info(msg);
 const config = loadConfig();
+const { sdkMetricsUrl } = await installTemporalRuntime(logger);
+const metrics = config.metricsPort === null ? null : await startMetricsServer({ port: config.metricsPort, host: config.host, sdkMetricsUrl });
+if (metrics) log(`metrics on http://${config.host}:${metrics.port}/metrics`);
 if (!config.databaseUrl || !config.temporalAddress) {
   console.error('The worker needs DATABASE_URL and TEMPORAL_ADDRESS (use `npm start` for the all-in-one local run).');
   process.exit(2);
@@ -24,7 +30,7 @@ const worker = await createWorker({
   connection: nativeConnection,
   namespace: config.temporalNamespace,
   taskQueue: config.taskQueue,
-  deps: { sql, ...createChannels(config) },
+  deps: { sql, ...createChannels(config), logger },
 });
 const stopReconciler = process.env.RECONCILER === 'off' ? () => {} : startReconcileLoop({ sql, client, taskQueue: config.taskQueue, log });
 log(`polling task queue ${config.taskQueue} on ${config.temporalAddress}`);
@@ -36,5 +42,6 @@ const shutdown = () => {
 process.on('SIGINT', shutdown);
 process.on('SIGTERM', shutdown);
 await worker.run();
+await metrics?.close();
 await nativeConnection.close();
 await sql.end();

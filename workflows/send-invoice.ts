@@ -98,6 +98,7 @@ export async function sendInvoice(input: SendInput): Promise<SendStatus> {
     kind: input.kind,
     templateId: input.templateId,
     requestId: input.requestId,
+    httpRequestId: input.httpRequestId ?? null,
   };
   const status: SendStatus = { phase: 'undo_window', outcome: 'pending', method: null };
   let creditRequested: { reason?: string } | null = null;

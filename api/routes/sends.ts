@@ -9,12 +9,12 @@ export function sendRoutes(deps: AppDeps) {
   const { sql } = deps;
   const app = newRouter();
 
-  async function send(tenantId: string, req: z.infer<typeof SendRequest>, kind: SendKind) {
+  async function send(tenantId: string, req: z.infer<typeof SendRequest>, kind: SendKind, httpRequestId: string) {
     if (req.templateId) {
       const [t] = await sql`SELECT 1 FROM templates WHERE id = ${req.templateId} AND tenant_id = ${tenantId}`;
       if (!t) throw invalid([{ path: 'templateId', message: 'no such template' }]);
     }
-    return requestSends({ sql, starter: deps.starter }, tenantId, { invoiceIds: req.invoiceIds, templateId: req.templateId ?? null, kind });
+    return requestSends({ sql, starter: deps.starter }, tenantId, { invoiceIds: req.invoiceIds, templateId: req.templateId ?? null, kind, httpRequestId });
   }
 
   const endpoints = [
@@ -28,7 +28,12 @@ export function sendRoutes(deps: AppDeps) {
         request: body(SendRequest),
         responses: { 202: json(SendResponse, 'Accepted or refused one by one, in request order; runId follows the progress') },
       }),
-      async (c) => c.json(await send(c.get('tenantId'), c.req.valid('json'), e.kind), 202),
+      async (c) => {
+        const answer = await send(c.get('tenantId'), c.req.valid('json'), e.kind, c.get('requestId'));
+        // The request's log line names the run, whose sends name the request.
+        c.get('logger')?.assign({ sendRunId: answer.runId });
+        return c.json(answer, 202);
+      },
     );
   }
 

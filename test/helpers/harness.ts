@@ -13,11 +13,20 @@ import { createPrintProvider } from '../../channels/print-provider.js';
 import { createEInvoiceChannel } from '../../channels/pagero.js';
 import { createActivities, type ActivityDeps } from '../../activities/index.js';
 import { createTestDatabase } from './database.js';
+import { freePort } from '../../platform/free-port.js';
+import type { Logger } from '../../platform/logger.js';
 import { startSmtpServer } from './smtp.js';
 
-// Keep test output to warnings and errors from the SDK.
+// Keep test output to warnings and errors from the SDK; its own metrics are served on a local
+// port, as in production, so /metrics can be checked for them.
+const sdkMetricsPort = await freePort();
+let sdkMetricsUrl: string | null = null;
 try {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  Runtime.install({
+    logger: new DefaultLogger('WARN'),
+    telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${sdkMetricsPort}`, useSecondsForDurations: true } } },
+  });
+  sdkMetricsUrl = `http://127.0.0.1:${sdkMetricsPort}/metrics`;
 } catch {
   // already installed in this process
 }
@@ -36,6 +45,8 @@ export interface HarnessOptions {
   temporalAddress?: string;
   /** Another PostgreSQL server than TEST_DATABASE_URL (the harness creates its database there). */
   databaseServerUrl?: string;
+  /** Where the API and the activities write their JSON log lines. */
+  logger?: Logger;
 }
 
 export async function createHarness(opts: HarnessOptions = {}) {
@@ -57,6 +68,7 @@ export async function createHarness(opts: HarnessOptions = {}) {
     print: createPrintProvider({ url: opts.printProviderUrl ?? null, token: 'print-token', outboxDir: path.join(outboxDir, 'print') }),
     eInvoice: createEInvoiceChannel({ url: opts.pageroApiUrl ?? null, token: 'pagero-token', outboxDir: path.join(outboxDir, 'einvoice') }),
     autogiroOutboxDir: path.join(outboxDir, 'autogiro'),
+    logger: opts.logger,
   };
 
   async function startWorker(): Promise<{ worker: Worker; done: Promise<void>; stop(): Promise<void> }> {
@@ -79,7 +91,7 @@ export async function createHarness(opts: HarnessOptions = {}) {
   }
 
   const starter = new SendStarter({ sql: db.sql, client, taskQueue });
-  const app = createApp({ sql: db.sql, temporal: { client, taskQueue }, adminToken, starter });
+  const app = createApp({ sql: db.sql, temporal: { client, taskQueue }, adminToken, starter, logger: opts.logger, sdkMetricsUrl });
 
   /**
    * One HTTP request to the app. A send request is answered before its workflows start; unless
