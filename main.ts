@@ -22,6 +22,7 @@ import { startBounceListener } from './platform/bounce-listener.js';
 import { ensureDemoData } from './services/demo-data.js';
 import { createLogger } from './platform/logger.js';
 import { installTemporalRuntime } from './platform/temporal-runtime.js';
+import { startTracing, tracingClientInterceptors } from './platform/tracing.js';
 
 // Everything this process and its children create (outbox, SQLite file) is for its own user only.
 process.umask(0o077);
@@ -30,8 +31,9 @@ const config = loadConfig();
 // The service's own lines (requests, sends) as JSON, pretty on a terminal; the banner below stays plain.
 const logger = createLogger({ name: 'invoice-distribution' });
 const { sdkMetricsUrl } = await installTemporalRuntime(logger);
+const tracing = startTracing({ serviceName: 'invoice-distribution' });
 await prepareDataDir(config.dataDir, { embeddedPostgres: !config.databaseUrl });
-const stops: (() => Promise<unknown>)[] = [];
+const stops: (() => Promise<unknown>)[] = [() => tracing.shutdown()];
 
 const database = await databaseForLocalRun(config, log);
 const databaseUrl = database.url;
@@ -61,13 +63,14 @@ const applied = await migrate(sql);
 if (applied.length) log(`applied migrations: ${applied.join(', ')}`);
 const demo = await ensureDemoData(sql, config.dataDir);
 
-const client = new Client({ connection: await Connection.connect({ address: temporalAddress }), namespace: config.temporalNamespace });
+const client = new Client({ connection: await Connection.connect({ address: temporalAddress }), namespace: config.temporalNamespace, interceptors: tracingClientInterceptors() });
 const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
 const worker = await createWorker({
   connection: nativeConnection,
   namespace: config.temporalNamespace,
   taskQueue: config.taskQueue,
   deps: { sql, ...createChannels(config), logger: logger.child({ component: 'worker' }) },
+  tracing,
 });
 const workerDone = worker.run();
 const stopReconciler = startReconcileLoop({ sql, client, taskQueue: config.taskQueue, log });

@@ -4,6 +4,7 @@ import { secureHeaders } from 'hono/secure-headers';
 import { requestId } from 'hono/request-id';
 import { pinoLogger } from 'hono-pino';
 import { prometheus } from '@hono/prometheus';
+import { httpInstrumentationMiddleware } from '@hono/otel';
 import { ulid } from 'ulid';
 import { createLogger } from '../platform/logger.js';
 import { registry } from '../platform/metrics.js';
@@ -50,6 +51,8 @@ export function createApp(deps: AppDeps) {
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'Tenant API key' });
   app.openAPIRegistry.registerComponent('securitySchemes', 'admin', { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' });
 
+  // A server span per request (a no-op unless tracing is on); a send's workflow continues its trace.
+  app.use('*', httpInstrumentationMiddleware({ serviceName: 'invoice-distribution-api' }));
   // Each request gets an id (a caller's own X-Request-Id is kept), returned and on every log line.
   app.use('*', requestId({ generator: () => `req_${ulid()}` }));
   app.use(

@@ -8,17 +8,19 @@ import { createApp } from './app.js';
 import { SendStarter } from '../services/send-starter.js';
 import { startBounceListener } from '../platform/bounce-listener.js';
 import { createLogger } from '../platform/logger.js';
+import { startTracing, tracingClientInterceptors } from '../platform/tracing.js';
 
 process.umask(0o077);
 
 const config = loadConfig();
+const tracing = startTracing({ serviceName: 'invoice-distribution-api' });
 if (!config.databaseUrl || !config.temporalAddress || !config.adminToken) {
   console.error('The API needs DATABASE_URL, TEMPORAL_ADDRESS and ADMIN_TOKEN (use `npm start` for the all-in-one local run).');
   process.exit(2);
 }
 const sql = connect(config.databaseUrl);
 await migrate(sql);
-const client = new Client({ connection: await Connection.connect({ address: config.temporalAddress }), namespace: config.temporalNamespace });
+const client = new Client({ connection: await Connection.connect({ address: config.temporalAddress }), namespace: config.temporalNamespace, interceptors: tracingClientInterceptors() });
 const logger = createLogger({ name: 'api' });
 const log = (m: string) => logger.info(m);
 const starter = new SendStarter({ sql, client, taskQueue: config.taskQueue, log });
@@ -39,6 +41,7 @@ const shutdown = async () => {
   await listener?.close();
   await starter.drain();
   await sql.end();
+  await tracing.shutdown();
   process.exit(0);
 };
 process.on('SIGINT', shutdown);

@@ -1,4 +1,5 @@
 import { writePrivateFile } from '../platform/private-files.js';
+import { inSpan } from '../platform/tracing.js';
 import path from 'node:path';
 import nodemailer, { type SendMailOptions } from 'nodemailer';
 
@@ -45,9 +46,11 @@ export function createEmailChannel(opts: { smtpUrl?: string | null; outboxDir: s
   if (opts.smtpUrl) {
     // Pooled: a billing run reuses a few open connections instead of one handshake per e-mail.
     const transport = nodemailer.createTransport({ url: opts.smtpUrl, pool: true, maxConnections: 5, maxMessages: 500 } as never);
+    const smtpHost = new URL(opts.smtpUrl).host;
     return {
       async send(mail) {
-        const info = await transport.sendMail(toMessage(mail));
+        // A span of its own: the SMTP conversation is where a slow or refusing server shows.
+        const info = await inSpan('smtp send', { 'network.protocol.name': 'smtp', 'server.address': smtpHost }, () => transport.sendMail(toMessage(mail)));
         return { messageId: info.messageId, destination: 'smtp' };
       },
     };

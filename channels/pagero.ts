@@ -1,4 +1,5 @@
 import { writePrivateFile } from '../platform/private-files.js';
+import { inSpan } from '../platform/tracing.js';
 import path from 'node:path';
 import { readProviderResponse } from './permanent-error.js';
 
@@ -15,7 +16,7 @@ export function createEInvoiceChannel(opts: { url: string | null; token: string 
     const endpoint = new URL('interchanges', opts.url.endsWith('/') ? opts.url : `${opts.url}/`).toString();
     return {
       async submit({ deliveryId, invoiceNumber, ubl }) {
-        const res = await fetch(endpoint, {
+        const res = await inSpan('POST pagero interchanges', { 'http.request.method': 'POST', 'url.full': endpoint }, () => fetch(endpoint, {
           method: 'POST',
           headers: {
             'content-type': 'application/xml; charset=utf-8',
@@ -25,7 +26,7 @@ export function createEInvoiceChannel(opts: { url: string | null; token: string 
           },
           body: ubl,
           signal: AbortSignal.timeout(60_000),
-        });
+        }));
         const body = await readProviderResponse(res, 'Pagero');
         const documentId = body.documentId ?? body.id;
         if (typeof documentId !== 'string' || !documentId) throw new Error('Pagero did not return a document id');

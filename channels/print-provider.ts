@@ -1,4 +1,5 @@
 import { writePrivateFile } from '../platform/private-files.js';
+import { inSpan } from '../platform/tracing.js';
 import path from 'node:path';
 import { readProviderResponse } from './permanent-error.js';
 
@@ -33,12 +34,12 @@ export function createPrintProvider(opts: { url: string | null; token: string | 
         const form = new FormData();
         form.append('manifest', new Blob([JSON.stringify(manifest)], { type: 'application/json' }), 'manifest.json');
         form.append('document', new Blob([new Uint8Array(pdf)], { type: 'application/pdf' }), `${manifest.deliveryId}.pdf`);
-        const res = await fetch(endpoint, {
+        const res = await inSpan('POST print-jobs', { 'http.request.method': 'POST', 'url.full': endpoint }, () => fetch(endpoint, {
           method: 'POST',
           headers: { 'idempotency-key': manifest.deliveryId, ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}) },
           body: form,
           signal: AbortSignal.timeout(60_000),
-        });
+        }));
         const body = await readProviderResponse(res, 'The print provider');
         const jobId = body.jobId ?? body.id;
         if (typeof jobId !== 'string' || !jobId) throw new Error('The print provider did not return a job id');

@@ -1,4 +1,5 @@
 import PQueue from 'p-queue';
+import { activeContext, withContext } from '../platform/tracing.js';
 import { confirmStarted } from '../db/send-runs.js';
 import type { Sql } from '../db/client.js';
 import type { SendInput } from '../domain/send.js';
@@ -29,7 +30,9 @@ export class SendStarter {
   constructor(private readonly deps: StarterDeps) {}
 
   enqueue(inputs: SendInput[]): void {
-    for (const input of inputs) void this.queue.add(() => this.start(input));
+    // The starts run after the answer, but belong to the request's trace.
+    const ctx = activeContext();
+    for (const input of inputs) void this.queue.add(() => withContext(ctx, () => this.start(input)));
   }
 
   /** Resolves when every start handed over so far has been made (or left to the reconciler). */

@@ -9,6 +9,7 @@ import { startReconcileLoop } from '../services/reconcile-pending.js';
 import { createWorker } from './create-worker.js';
 import { createLogger } from '../platform/logger.js';
 import { installTemporalRuntime } from '../platform/temporal-runtime.js';
+import { startTracing, tracingClientInterceptors } from '../platform/tracing.js';
 import { startMetricsServer } from '../platform/metrics-server.js';
 
 process.umask(0o077);
@@ -16,6 +17,7 @@ const logger = createLogger({ name: 'worker' });
 const log = (msg: string) => logger.info(msg);
 const config = loadConfig();
 const { sdkMetricsUrl } = await installTemporalRuntime(logger);
+const tracing = startTracing({ serviceName: 'invoice-distribution-worker' });
 const metrics = config.metricsPort === null ? null : await startMetricsServer({ port: config.metricsPort, host: config.host, sdkMetricsUrl });
 if (metrics) log(`metrics on http://${config.host}:${metrics.port}/metrics`);
 if (!config.databaseUrl || !config.temporalAddress) {
@@ -25,12 +27,13 @@ if (!config.databaseUrl || !config.temporalAddress) {
 const sql = connect(config.databaseUrl);
 await migrate(sql);
 const nativeConnection = await NativeConnection.connect({ address: config.temporalAddress });
-const client = new Client({ connection: await Connection.connect({ address: config.temporalAddress }), namespace: config.temporalNamespace });
+const client = new Client({ connection: await Connection.connect({ address: config.temporalAddress }), namespace: config.temporalNamespace, interceptors: tracingClientInterceptors() });
 const worker = await createWorker({
   connection: nativeConnection,
   namespace: config.temporalNamespace,
   taskQueue: config.taskQueue,
   deps: { sql, ...createChannels(config), logger },
+  tracing,
 });
 const stopReconciler = process.env.RECONCILER === 'off' ? () => {} : startReconcileLoop({ sql, client, taskQueue: config.taskQueue, log });
 log(`polling task queue ${config.taskQueue} on ${config.temporalAddress}`);
@@ -43,5 +46,6 @@ process.on('SIGINT', shutdown);
 process.on('SIGTERM', shutdown);
 await worker.run();
 await metrics?.close();
+await tracing.shutdown();
 await nativeConnection.close();
 await sql.end();

@@ -15,6 +15,8 @@ import { createActivities, type ActivityDeps } from '../../activities/index.js';
 import { createTestDatabase } from './database.js';
 import { freePort } from '../../platform/free-port.js';
 import type { Logger } from '../../platform/logger.js';
+import { tracingClientInterceptors, workerTracingOptions, type Tracing } from '../../platform/tracing.js';
+import { noTracing } from '../../worker/create-worker.js';
 import { startSmtpServer } from './smtp.js';
 
 // Keep test output to warnings and errors from the SDK; its own metrics are served on a local
@@ -47,6 +49,8 @@ export interface HarnessOptions {
   databaseServerUrl?: string;
   /** Where the API and the activities write their JSON log lines. */
   logger?: Logger;
+  /** Where the workflow's spans go (the rest go through the registered tracer provider). */
+  tracing?: Pick<Tracing, 'spanProcessor' | 'resource'>;
 }
 
 export async function createHarness(opts: HarnessOptions = {}) {
@@ -55,7 +59,7 @@ export async function createHarness(opts: HarnessOptions = {}) {
   const address = opts.temporalAddress ?? inject('temporalAddress');
   const taskQueue = `test-${randomBytes(6).toString('hex')}`;
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace: 'default' });
+  const client = new Client({ connection, namespace: 'default', interceptors: tracingClientInterceptors() });
   const nativeConnection = await NativeConnection.connect({ address });
   const outboxDir = await mkdtemp(path.join(os.tmpdir(), 'invoice-dist-outbox-'));
   const adminToken = randomBytes(16).toString('hex');
@@ -72,7 +76,10 @@ export async function createHarness(opts: HarnessOptions = {}) {
   };
 
   async function startWorker(): Promise<{ worker: Worker; done: Promise<void>; stop(): Promise<void> }> {
+    const tracing = workerTracingOptions(opts.tracing ?? noTracing);
     const worker = await Worker.create({
+      interceptors: { activity: tracing.activityInterceptors },
+      sinks: tracing.sinks,
       connection: nativeConnection,
       namespace: 'default',
       taskQueue,
