@@ -1,6 +1,7 @@
 // The production topology on one machine (`npm run cluster`): the Temporal server with PostgreSQL
 // persistence and SQL visibility, its schemas set up by temporal-sql-tool, then the API and two
 // workers as separate processes. PostgreSQL is DATABASE_URL's server, else the embedded one.
+import { freePort } from '../platform/free-port.js';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { loadConfig } from '../config.js';
@@ -42,14 +43,19 @@ await sql.end();
 const adminToken = config.adminToken ?? randomBytes(24).toString('base64url');
 const env = { DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporal.address, ADMIN_TOKEN: adminToken, DATA_DIR: config.dataDir };
 const processes: ServiceProcess[] = [];
+const workerMetrics: string[] = [];
 for (let i = 1; i <= workerCount; i++) {
-  processes.push(await startServiceProcess('worker', { name: `worker-${i}`, env, echo: console.log }));
+  // Each worker serves its own Prometheus metrics (its counters and the Temporal SDK's) on a port of its own.
+  const metricsPort = await freePort();
+  workerMetrics.push(`worker-${i} http://127.0.0.1:${metricsPort}/metrics`);
+  processes.push(await startServiceProcess('worker', { name: `worker-${i}`, env: { ...env, METRICS_PORT: String(metricsPort) }, echo: console.log }));
 }
 processes.push(await startServiceProcess('api', { name: 'api', env: { ...env, PORT: String(config.port) }, echo: console.log }));
 
 log(`API            http://localhost:${config.port}   (docs: http://localhost:${config.port}/docs)`);
 log(`Temporal       ${temporal.address}   (server metrics: ${temporal.metricsUrl}; list runs: temporal workflow list --address ${temporal.address})`);
 log(`processes      api, ${processes.filter((p) => p.name.startsWith('worker')).map((p) => `${p.name} (pid ${p.child.pid})`).join(', ')}`);
+log(`metrics        api http://localhost:${config.port}/metrics (admin token); ${workerMetrics.join('; ')}`);
 if (!config.adminToken) log(`ADMIN_TOKEN    ${adminToken}   (generated for this run)`);
 log(`demo API key   ${demo.apiKey}`);
 log(`demo companies ${demo.companyIds.join(', ')}`);

@@ -13,10 +13,12 @@ const PATHS = ['sent-email', 'undone-update', 'undone-signal', 'failed-restored'
 it('replays every recorded history of the send and webhook workflows against the current code', async () => {
   const files = (await readdir(DIR)).filter((f) => f.endsWith('.json')).sort();
   // Every path is covered by each recorded version: v1 the first, v2 patched late credit, update
-  // validator and snake_case codes, v3 (current) local bookkeeping and one search-attribute update.
+  // validator and snake_case codes, v3 local bookkeeping and one search-attribute update, v4 (current)
+  // the request id in the send's reference and the OpenTelemetry workflow interceptors.
   for (const p of PATHS) expect(files).toContain(`v1-${p}.json`);
   for (const p of [...PATHS, 'late-credit']) expect(files).toContain(`v2-${p}.json`);
   for (const p of [...PATHS, 'late-credit']) expect(files).toContain(`v3-${p}.json`);
+  for (const p of [...PATHS, 'late-credit']) expect(files).toContain(`v4-${p}.json`);
   // The webhook workflow: a delivery refused once then made, an idle poll, the end at deletion.
   expect(files).toContain('webhooks-v1-retried-then-deleted.json');
 
