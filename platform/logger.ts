@@ -12,7 +12,9 @@ const REDACT = [
 
 export function createLogger(o: { name: string; level?: string; destination?: DestinationStream }): Logger {
   const options: pino.LoggerOptions = {
-    name: o.name,
+    // The process's name as a mixin, not pino's `name` binding: hono-pino copies bindings into
+    // each request's child logger, which would write a binding twice.
+    mixin: () => ({ service: o.name }),
     level: o.level ?? process.env.LOG_LEVEL ?? 'info',
     redact: { paths: REDACT, censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
