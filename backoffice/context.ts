@@ -38,3 +38,6 @@ export function fields(form: Record<string, unknown>, name: string): string[] {
   const v = form[name] ?? form[`${name}[]`];
   return (Array.isArray(v) ? v : v === undefined ? [] : [v]).filter((x): x is string => typeof x === 'string');
 }
+
+/** A search box's text as an ILIKE pattern: `%` and `_` typed in it are literal, not wildcards. */
+export const likePattern = (s: string) => `%${s.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;

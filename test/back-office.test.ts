@@ -291,6 +291,24 @@ describe('back office in the browser', () => {
     expect(await page.locator('#company-select').inputValue()).not.toBe(company);
   });
 
+  it('searches invoices by number or customer and filters them by status', async () => {
+    const numbers = async () => page.locator('tbody tr').evaluateAll((rows) => rows.map((r) => (r as unknown as { dataset: { number: string } }).dataset.number));
+    await page.goto(`${http.url}/app/invoices?company=${ids.gym}`);
+    await page.getByLabel('Sök').fill('bertil');
+    await page.getByRole('button', { name: 'Filtrera' }).click();
+    expect(await numbers()).toEqual(['7002']);
+    await page.getByLabel('Sök').fill('7001');
+    await page.getByRole('button', { name: 'Filtrera' }).click();
+    expect(await numbers()).toEqual(['7001']);
+    await page.getByLabel('Sök').fill('%');
+    await page.getByRole('button', { name: 'Filtrera' }).click();
+    expect(await numbers()).toEqual([]);
+    await page.getByLabel('Sök').fill('');
+    await page.getByLabel('Status').selectOption('unsent');
+    await page.getByRole('button', { name: 'Filtrera' }).click();
+    expect(await numbers()).toEqual(['7003']);
+  });
+
   it('works from the keyboard: tick an invoice and send it without a mouse', async () => {
     await page.goto(`${http.url}/app/invoices?company=${ids.gym}`);
     await page.getByLabel('Markera faktura 7003').focus();

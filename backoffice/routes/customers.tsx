@@ -3,13 +3,12 @@ import { Hono } from 'hono';
 import type { Sql } from '../../db/client.js';
 import { METHODS, type Method } from '../../domain/methods.js';
 import { q } from '../api-client.js';
-import { field, type BoContext, type BoEnv } from '../context.js';
+import { field, likePattern, type BoContext, type BoEnv } from '../context.js';
 import { METHOD_NAMES } from '../i18n.js';
 import { Csrf, errorFor, FieldErrors, Page } from '../layout.js';
 
 type Kind = 'persons' | 'organizations';
 type Errors = { path: string; message: string }[];
-const likePattern = (s: string) => `%${s.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
 
 function CustomerTable({ c, kind, rows }: { c: BoContext; kind: Kind; rows: { id: string; name: string; invoice_email: string | null; email: string | null; distribution_method: Method | null }[] }) {
   const m = c.get('m');

@@ -3,15 +3,13 @@ import { Hono } from 'hono';
 import type { Sql } from '../../db/client.js';
 import { INVOICE_STATUSES, type InvoiceStatus } from '../../domain/methods.js';
 import { q } from '../api-client.js';
-import { field, fields, localPath, type BoContext, type BoEnv } from '../context.js';
+import { field, fields, likePattern, localPath, type BoContext, type BoEnv } from '../context.js';
 import { dateTime, money } from '../format.js';
 import { STATUS_NAMES } from '../i18n.js';
 import { Csrf, FieldErrors, NoCompany, Page } from '../layout.js';
 
 const LIST_LIMIT = 200;
 
-/** `%` and `_` typed in the search box are literal characters, not wildcards. */
-const likePattern = (s: string) => `%${s.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
 
 /** The list shows names beside numbers, which the API's invoice list does not carry: a read, scoped to the tenant. */
 async function listInvoices(sql: Sql, tenantId: string, companyId: string, o: { status: InvoiceStatus | null; search: string }) {
