@@ -195,7 +195,10 @@ describe('the documented surface', () => {
       const app = createApp({ sql: unreachable, temporal: { client: h.client, taskQueue: h.taskQueue }, adminToken: 'x', starter: h.starter });
       const res = await app.request('/health');
       expect(res.status).toBe(503);
-      expect(await res.json()).toEqual({ status: 'degraded', checks: { database: 'failing', temporal: 'ok' } });
+      const body = await res.json();
+      expect(body).toMatchObject({ status: 'degraded', checks: { database: 'failing', temporal: 'ok', stuckPending: null } });
+      expect(body.reasons).toContain('The database cannot be reached.');
+      expect((await app.request('/health/ready')).status).toBe(503);
     } finally {
       await unreachable.end({ timeout: 1 });
     }
@@ -204,7 +207,13 @@ describe('the documented surface', () => {
   it('serves /health, /openapi.json (3.1, every path of API.md) and /docs', async () => {
     const health = await h.request('GET', '/health');
     expect(health.status).toBe(200);
-    expect(health.json).toEqual({ status: 'ok', checks: { database: 'ok', temporal: 'ok' } });
+    // This file runs no worker: the service is up but degraded, and says why.
+    expect(health.json).toEqual({
+      status: 'degraded',
+      checks: { database: 'ok', temporal: 'ok', workers: 'none', stuckPending: 0 },
+      reasons: [`No worker is polling the task queue "${h.taskQueue}": sends wait until one does.`],
+    });
+    expect((await h.request('GET', '/health/ready')).json).toEqual({ status: 'ready', checks: { database: 'ok', temporal: 'ok' } });
     const doc = await h.request('GET', '/openapi.json');
     expect(doc.json.openapi).toBe('3.1.0');
     for (const p of [
