@@ -195,7 +195,7 @@ describe('the documented surface', () => {
       const app = createApp({ sql: unreachable, temporal: { client: h.client, taskQueue: h.taskQueue }, adminToken: 'x', starter: h.starter });
       const res = await app.request('/health');
       expect(res.status).toBe(503);
-      const body = await res.json();
+      const body = (await res.json()) as { reasons: string[] };
       expect(body).toMatchObject({ status: 'degraded', checks: { database: 'failing', temporal: 'ok', stuckPending: null } });
       expect(body.reasons).toContain('The database cannot be reached.');
       expect((await app.request('/health/ready')).status).toBe(503);

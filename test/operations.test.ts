@@ -6,6 +6,8 @@ import { createLogger } from '../platform/logger.js';
 import { useTestService, type TestService } from './helpers/service.js';
 import { waitFor, waitForStatus } from './helpers/fixtures.js';
 import { parsePrometheusText, sampleValue } from './helpers/prometheus-text.js';
+import { killed, startWorkerProcess } from './helpers/worker-process.js';
+import { freePort } from '../platform/free-port.js';
 
 const lines: Record<string, any>[] = [];
 const capture = new Writable({
@@ -120,5 +122,22 @@ describe('operations', () => {
     expect(all).not.toContain('greta@example.com');
     expect(all).not.toContain('Greta Garbo');
     expect(all).not.toContain(key);
+  });
+
+  it('a worker process serves its own metrics on METRICS_PORT: its counters and the Temporal SDK’s worker metrics', async () => {
+    const port = await freePort();
+    const child = await startWorkerProcess(s.h, { env: { METRICS_PORT: String(port) } });
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+      expect(res.status).toBe(200);
+      const text = await res.text();
+      expect(text).toContain('# TYPE invoice_deliveries_total counter');
+      const m = parsePrometheusText(text);
+      expect(sampleValue(m, 'temporal_worker_task_slots_available', { task_queue: s.h.taskQueue, worker_type: 'ActivityWorker' })).toBe(50);
+      expect(m.some((x) => x.name === 'process_cpu_user_seconds_total')).toBe(true);
+      expect((await fetch(`http://127.0.0.1:${port}/other`)).status).toBe(404);
+    } finally {
+      await killed(child);
+    }
   });
 });
