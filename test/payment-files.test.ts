@@ -3,11 +3,13 @@
 import { describe, expect, it } from 'vitest';
 import { parseBgMax } from '../payments/bgmax.js';
 import { decodeBankFile, PaymentFileError } from '../payments/fixed-width.js';
-import { bgmaxFile, rec } from './helpers/bank-file-builder.js';
+import { autogiroMandatesFile, autogiroPaymentsFile, autogiroRejectedFile, bgmaxFile, rec } from './helpers/bank-file-builder.js';
+import { parseAutogiroResult } from '../payments/autogiro-results.js';
+import { readPaymentFile } from '../payments/read-payment-file.js';
 
-const refused = (content: string) => {
+const refused = (content: string, parse: (c: string) => unknown = parseBgMax) => {
   try {
-    parseBgMax(content);
+    parse(content);
   } catch (e) {
     if (e instanceof PaymentFileError) return { line: e.line, message: e.message };
     throw e;
@@ -101,5 +103,68 @@ describe('BgMax', () => {
     const content = bgmaxFile({ deposits: [{ date: '2026-11-27', payments: [{ reference: '471169', amount: 100, name }] }] });
     expect(parseBgMax(decodeBankFile(Buffer.from(content, 'latin1'))).deposits[0].payments[0].payerName).toBe(name);
     expect(parseBgMax(decodeBankFile(Buffer.from(content, 'utf8'))).deposits[0].payments[0].payerName).toBe(name);
+  });
+});
+
+describe('Autogiro result files (new layout)', () => {
+  it('reads the synthetic payment specification of formats/payments.md: one approved, one without funds', () => {
+    const file = [
+      '01AUTOGIRO              20261127060512000001BET. SPEC & STOPP TK1234560001234566',
+      '15000000000000000000050000000012345672026112700001000000000000125000   00000001 ',
+      '82202611270    000000000010001700000012500000012345660000000000471169          0',
+      '82202611270    000000000010002500000009900000012345660000000000004711          1',
+      '09202611279900000001000000000001000000000000000000000000000000000000            ',
+    ].join('\r\n');
+    const parsed = parseAutogiroResult(file);
+    expect(parsed).toMatchObject({ kind: 'autogiro_payments', customerNumber: '123456', payeeBankgiro: '0001234566', writtenAt: '20261127060512000001' });
+    expect(parsed.kind === 'autogiro_payments' && parsed.payments.map((p) => [p.payerNumber, p.amount, p.reference, p.status, p.paymentDate])).toEqual([
+      ['0000000000100017', 125000, '471169', '0', '2026-11-27'],
+      ['0000000000100025', 99000, '4711', '1', '2026-11-27'],
+    ]);
+  });
+
+  it('reads statuses 0, 1, 2 and 9; section sums count approved withdrawals only', () => {
+    const parsed = readPaymentFile(Buffer.from(autogiroPaymentsFile({
+      date: '2026-11-27',
+      payments: [
+        { payer: '100017', amount: 30000, reference: '100008', status: '0' },
+        { payer: '100025', amount: 30000, reference: '200006', status: '1' },
+        { payer: '100033', amount: 30000, reference: '300004', status: '2' },
+        { payer: '100041', amount: 30000, reference: '400002', status: '9' },
+      ],
+    }), 'latin1'));
+    expect(parsed.kind === 'autogiro_payments' && parsed.payments.map((p) => p.status)).toEqual(['0', '1', '2', '9']);
+  });
+
+  it('refuses a section amount that is not the sum of its approved withdrawals', () => {
+    const content = autogiroPaymentsFile({ date: '2026-11-27', sectionAmountOverride: 60000, payments: [{ payer: '100017', amount: 30000, reference: '100008', status: '0' }, { payer: '100025', amount: 30000, reference: '200006', status: '1' }] });
+    expect(refused(content, parseAutogiroResult)).toEqual({ line: 2, message: 'Line 2: the section amount 60000 öre differs from its approved records, 30000 öre.' });
+  });
+
+  it('reads rejected orders with their comment codes, and checks the end record', () => {
+    const parsed = parseAutogiroResult(autogiroRejectedFile({ date: '2026-11-27', orders: [{ payer: '100017', amount: 30000, reference: '100008', comment: '01' }] }));
+    expect(parsed.kind === 'autogiro_rejected' && parsed.rejected).toEqual([expect.objectContaining({ payerNumber: '0000000000100017', amount: 30000, reference: '100008', comment: '01', line: 2 })]);
+    const broken = autogiroRejectedFile({ date: '2026-11-27', orders: [{ payer: '100017', amount: 30000, reference: '100008', comment: '01' }] }).replace(/^(09.{36})\d{12}/m, (_m, head) => `${head}000000030001`);
+    expect(refused(broken, parseAutogiroResult)).toEqual({ line: 3, message: 'Line 3: the end record says 30001 öre of withdrawals; the file has 30000.' });
+  });
+
+  it('reads mandate advice: 32 a new mandate, 03/46 cancellations', () => {
+    const parsed = parseAutogiroResult(autogiroMandatesFile({ date: '2026-11-27', advices: [{ payer: '100017', info: '04', comment: '32' }, { payer: '100025', info: '46', comment: '02' }] }));
+    expect(parsed.kind === 'autogiro_mandates' && parsed.advices.map((a) => [a.payerNumber, a.informationCode, a.comment, a.date])).toEqual([
+      ['0000000000100017', '04', '32', '2026-11-27'],
+      ['0000000000100025', '46', '02', '2026-11-27'],
+    ]);
+  });
+
+  it('refuses the old layout with a message saying to order the new one', () => {
+    const old = `${rec('01', [3, '20261127AUTOGIRO9900'])}\r\n`;
+    const r = refused(old, (c) => readPaymentFile(Buffer.from(c)));
+    expect(r.line).toBe(1);
+    expect(r.message).toContain('old layout');
+    expect(r.message).toContain('new layout');
+  });
+
+  it('refuses a file that is neither BgMax nor Autogiro', () => {
+    expect(refused('hello\r\n', (c) => readPaymentFile(Buffer.from(c)))).toEqual({ line: 1, message: 'Line 1: this is neither a BgMax file (01BGMAX…) nor an Autogiro result file (01AUTOGIRO…).' });
   });
 });

@@ -66,3 +66,52 @@ export function bgmaxFile(o: {
   lines.push(rec('70', [3, c.payments, 8], [11, c.deductions, 8], [19, c.extra, 8], [27, c.deposits, 8]));
   return `${lines.join('\r\n')}\r\n`;
 }
+
+export interface AgPayment {
+  payer: string;
+  amount: number;
+  reference: string;
+  status: '0' | '1' | '2' | '9' | string;
+  date?: string;
+  tk?: '82' | '32';
+}
+
+const AG_OPEN = (content: string, written: string) =>
+  rec('01', [3, 'AUTOGIRO'], [25, written.padEnd(20, ' ')], [45, content.padEnd(20, ' ')], [65, '123456'], [71, '0001234566']);
+
+/** A payment specification (BET. SPEC & STOPP TK): one TK15 section of withdrawals; sums cover approved ones. */
+export function autogiroPaymentsFile(o: { date: string; payments: AgPayment[]; written?: string; sectionAmountOverride?: number }): string {
+  const d = o.date.replace(/-/g, '');
+  const approved = o.payments.filter((p) => p.status === '0');
+  const lines = [
+    AG_OPEN('BET. SPEC & STOPP TK', o.written ?? `${d}060512000001`),
+    rec('15', [3, '00000000000000000005000000001234567'], [38, d], [46, 1, 5], [51, o.sectionAmountOverride ?? approved.reduce((n, p) => n + p.amount, 0), 18], [72, approved.length, 8]),
+    ...o.payments.map((p) =>
+      rec(p.tk ?? '82', [3, (p.date ?? o.date).replace(/-/g, '')], [11, '0'], [16, p.payer.padStart(16, '0')], [32, p.amount, 12], [44, '0001234566'], [54, p.reference.padStart(16, '0')], [80, p.status]),
+    ),
+    rec('09', [3, d], [11, '9900'], [15, 1, 6], [21, approved.length, 12], [33, 0, 6], [39, 0, 12], [51, 0, 6], [57, 0, 12]),
+  ];
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+/** Rejected payment orders (AVVISADE BET UPPDR) with their comment codes. */
+export function autogiroRejectedFile(o: { date: string; orders: { payer: string; amount: number; reference: string; comment: string }[] }): string {
+  const d = o.date.replace(/-/g, '');
+  const lines = [
+    AG_OPEN('AVVISADE BET UPPDR', d),
+    ...o.orders.map((x) => rec('82', [3, d], [11, '0'], [15, x.payer.padStart(16, '0')], [31, x.amount, 12], [43, x.reference, 16], [59, x.comment])),
+    rec('09', [3, d], [11, '9900'], [15, 0, 6], [21, 0, 12], [33, o.orders.length, 6], [39, o.orders.reduce((n, x) => n + x.amount, 0), 12]),
+  ];
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+/** Mandate advice (AG-MEDAVI): TK73 per mandate with information and comment codes. */
+export function autogiroMandatesFile(o: { date: string; advices: { payer: string; info: string; comment: string }[] }): string {
+  const d = o.date.replace(/-/g, '');
+  const lines = [
+    AG_OPEN('AG-MEDAVI', d),
+    ...o.advices.map((a) => rec('73', [3, '0001234566'], [13, a.payer.padStart(16, '0')], [29, '8327000001234567'], [45, '198001011234'], [57, '00000'], [62, a.info], [64, a.comment], [66, d])),
+    rec('09', [3, d], [11, '9900'], [15, o.advices.length, 7]),
+  ];
+  return `${lines.join('\r\n')}\r\n`;
+}
