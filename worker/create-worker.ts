@@ -22,17 +22,19 @@ export async function createWorker(opts: {
   taskQueue: string;
   deps: ActivityDeps;
   workflowBundle?: WorkflowBundleWithSourceMap;
-  tracing?: Pick<Tracing, 'spanProcessor' | 'resource'>;
+  tracing?: Pick<Tracing, 'enabled' | 'spanProcessor' | 'resource'>;
 }): Promise<Worker> {
+  // With tracing off no interceptor runs at all; a ready bundle has the workflow interceptors
+  // in it (bundleWorkflows), so its span sink must exist even then.
+  const traced = opts.tracing?.enabled === true;
   const tracing = workerTracingOptions(opts.tracing ?? noTracing);
   return Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
-    // A ready bundle has the workflow interceptors in it already (bundleWorkflows).
-    interceptors: { activity: tracing.activityInterceptors, ...(opts.workflowBundle ? {} : { workflowModules: [workflowTracingModule] }) },
-    sinks: tracing.sinks,
+    ...(traced ? { interceptors: { activity: tracing.activityInterceptors, ...(opts.workflowBundle ? {} : { workflowModules: [workflowTracingModule] }) } } : {}),
+    ...(traced || opts.workflowBundle ? { sinks: tracing.sinks } : {}),
     activities: createActivities(opts.deps),
     maxConcurrentActivityTaskExecutions: 50,
   });
