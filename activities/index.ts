@@ -16,6 +16,7 @@ import { withDatabaseErrorsClassified } from './database-errors.js';
 import { withHeartbeats } from './keep-alive.js';
 import { SendCache } from './send-cache.js';
 import { createLogger, type Logger } from '../platform/logger.js';
+import { applyPaymentFile, type PaymentFileRef } from '../services/apply-payment-file.js';
 import { deliverWebhook, giveUpWebhookEvent, nextWebhookEvents, type QueuedWebhookEvent, type WebhookRef } from './deliver-webhook.js';
 
 export interface ActivityDeps {
@@ -76,6 +77,7 @@ export function createActivities(activityDeps: ActivityDeps) {
     nextWebhookEvents: (ref: WebhookRef) => nextWebhookEvents(deps.sql, ref),
     deliverWebhook: (input: WebhookRef & QueuedWebhookEvent) => deliverWebhook(deps.sql, input),
     giveUpWebhookEvent: (input: WebhookRef & QueuedWebhookEvent) => giveUpWebhookEvent(deps.sql, input),
+    applyPaymentFile: (ref: PaymentFileRef) => applyPaymentFile({ sql: deps.sql }, ref),
   });
 }
 

@@ -30,6 +30,7 @@ import { settlementRoutes } from './routes/credit-and-payment.js';
 import { printBatchRoutes } from './routes/print-batches.js';
 import { mandateRoutes } from './routes/autogiro-mandates.js';
 import { dunningRoutes } from './routes/dunning.js';
+import { paymentFileRoutes } from './routes/payment-files.js';
 import { docsRoutes } from './routes/docs.js';
 import { backOffice } from '../backoffice/app.js';
 
@@ -87,7 +88,10 @@ export function createApp(deps: AppDeps) {
   const tenants = tenantAuth(deps.sql, throttle);
   // Inbound reports come from the mail system with the admin token, not a tenant key.
   app.use('/v1/*', (c, next) => (c.req.path.startsWith('/v1/inbound/') ? next() : tenants(c, next)));
-  app.use('*', inputGuard({ rawBodies: { '/v1/inbound/bounces': ['message/rfc822', 'text/plain'] }, formPrefix: '/app/' }));
+  app.use('*', inputGuard({
+    rawBodies: { '/v1/inbound/bounces': ['message/rfc822', 'text/plain'], '/v1/companies/{id}/payment-files': ['text/plain', 'application/octet-stream'] },
+    formPrefix: '/app/',
+  }));
   app.use('/v1/*', idempotency(deps.sql));
 
   app.route('/', healthRoutes(deps));
@@ -105,6 +109,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', printBatchRoutes(deps));
   app.route('/', mandateRoutes(deps));
   app.route('/', dunningRoutes(deps));
+  app.route('/', paymentFileRoutes(deps));
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

@@ -27,6 +27,11 @@ const isJson = (contentType: string | undefined) => /^application\/([\w.+-]+\+)?
  * for the back office's form posts under `formPrefix`.
  */
 export function inputGuard(o: { rawBodies?: Record<string, string[]>; formPrefix?: string } = {}): MiddlewareHandler {
+  // Route paths as the API writes them (`/v1/companies/{id}/payment-files`), matched segment by segment.
+  const rawRoutes = Object.entries(o.rawBodies ?? {}).map(([route, types]) => ({
+    pattern: new RegExp(`^${route.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\\{[^}]+\\\}|\{[^}]+\}/g, '[^/]+')}$`),
+    types,
+  }));
   return async (c, next) => {
     if (c.req.path.includes(NUL)) throw notFound('The resource');
     const query: FieldError[] = [];
@@ -39,7 +44,7 @@ export function inputGuard(o: { rawBodies?: Record<string, string[]>; formPrefix
     const hasBody = method === 'POST' || method === 'PUT' || method === 'PATCH';
     const contentType = c.req.header('content-type');
     // Routes that take a raw document (a bounced e-mail, a bank file) in the types they name.
-    const raw = o.rawBodies?.[c.req.path];
+    const raw = rawRoutes.find((r) => r.pattern.test(c.req.path))?.types;
     if (raw && hasBody) {
       if (!contentType || !raw.includes(contentType.split(';')[0].trim().toLowerCase())) {
         throw new ProblemError(415, 'unsupported_media_type', 'Unsupported media type', `Send the body as ${raw.join(' or ')}.`);

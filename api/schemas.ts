@@ -226,6 +226,9 @@ export const Invoice = z
     pendingWorkflowId: z.string().nullable(),
     /** While pending: until when a credit undoes the send (the undo window's end). */
     pendingUndoUntil: z.string().nullable(),
+    /** Öre paid so far by matched payments. */
+    paidAmount: z.number().int(),
+    paidAt: z.string().nullable(),
   })
   .openapi('Invoice');
 
@@ -369,3 +372,23 @@ export const DeliveryPlan = z
     explanation: z.string(),
   })
   .openapi('DeliveryPlan');
+
+export const PaymentFile = z
+  .object({
+    id: z.string(),
+    companyId: z.string(),
+    kind: z.enum(['bgmax', 'autogiro_payments', 'autogiro_rejected', 'autogiro_mandates']),
+    receivedAt: z.string(),
+    status: z.enum(['processing', 'done']),
+    records: z.number().int(),
+    matched: z.number().int(),
+    unmatched: z.number().int(),
+    paid: z.number().int(),
+    partiallyPaid: z.number().int(),
+    failed: z.number().int(),
+  })
+  .openapi('PaymentFile');
+
+export const UnmatchedPayment = z
+  .object({ id: z.string(), fileId: z.string(), amount: z.number().int(), reference: z.string(), payerName: z.string().nullable(), paymentDate: z.string(), reason: z.string() })
+  .openapi('UnmatchedPayment');

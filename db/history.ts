@@ -14,7 +14,9 @@ export type HistoryType =
   | 'email_updated'
   | 'delivery_bounced'
   | 'delivery_delayed'
-  | 'bounce_fallback';
+  | 'bounce_fallback'
+  | 'payment_received'
+  | 'autogiro_failed';
 
 export interface HistoryEntry {
   tenantId: string;

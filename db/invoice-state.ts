@@ -247,7 +247,20 @@ async function settle(
   status: 'credited' | 'paid',
   describe: (wasPending: boolean, kind: SendKind | null) => { message: string; dedupeKey: string | null },
 ): Promise<SettleOutcome> {
-  const outcome = await sql.begin(async (tx) => {
+  const outcome = await sql.begin((tx) => settleIn(tx, tenantId, invoiceId, status, describe));
+  // A credit calls a pending send off (undone); a payment is not a delivery outcome.
+  if (outcome.kind === 'done' && outcome.calledOff && status === 'credited') sendMetrics.ended({ kind: outcome.calledOff, method: 'none', outcome: 'undone' });
+  return outcome.kind === 'done' ? { kind: 'done' } : outcome;
+}
+
+async function settleIn(
+  tx: Queryable,
+  tenantId: string,
+  invoiceId: string,
+  status: 'credited' | 'paid',
+  describe: (wasPending: boolean, kind: SendKind | null) => { message: string; dedupeKey: string | null },
+) {
+  {
     // The row lock orders concurrent credits and payments: exactly one of them settles the invoice.
     const [before] = await tx`SELECT status, pending_kind, pending_workflow_id FROM invoices WHERE id = ${invoiceId} AND tenant_id = ${tenantId} FOR UPDATE`;
     if (!before) return { kind: 'not_found' } as const;
@@ -264,8 +277,55 @@ async function settle(
     // The send in flight is called off here; should its delivery already be under way, it still counts as sent.
     if (wasPending) await settleRunItem(tx, before.pending_workflow_id, status === 'credited' ? 'undone' : 'failed');
     return { kind: 'done', calledOff: wasPending ? (before.pending_kind as SendKind) : null } as const;
+  }
+}
+
+const kronor = (ore: number) => `${(ore / 100).toFixed(2)} SEK`;
+
+export type PaymentOutcome =
+  | { outcome: 'paid' | 'partially_paid' | 'deduction'; applied: number; surplus: number; number: string }
+  | { outcome: 'refused'; reason: string };
+
+/**
+ * A payment put on the invoice (a deduction when negative), in the caller's transaction: the
+ * amount paid grows, and a payment that covers what is left makes the invoice paid — which
+ * stops a send or reminder still waiting, as marking it paid does. More than is left is the
+ * surplus, for the caller to report.
+ */
+export async function recordPayment(
+  tx: Queryable,
+  o: { tenantId: string; invoiceId: string; amount: number; paidAt: string; source: string; dedupeKey: string },
+): Promise<PaymentOutcome> {
+  const [inv] = await tx`
+    SELECT number, status, total_amount, paid_amount FROM invoices
+    WHERE id = ${o.invoiceId} AND tenant_id = ${o.tenantId} FOR UPDATE`;
+  if (!inv) return { outcome: 'refused', reason: 'the invoice no longer exists' };
+  if (inv.status === 'credited') return { outcome: 'refused', reason: `invoice ${inv.number} is credited` };
+  const total = Number(inv.total_amount);
+  const paid = Number(inv.paid_amount);
+  const base = { tenantId: o.tenantId, invoiceId: o.invoiceId, type: 'payment_received' as const };
+  if (o.amount < 0) {
+    const after = Math.max(0, paid + o.amount);
+    await tx`UPDATE invoices SET paid_amount = ${after}, updated_at = now() WHERE id = ${o.invoiceId} AND tenant_id = ${o.tenantId}`;
+    await appendHistory(tx, { ...base, message: `A deduction of ${kronor(-o.amount)} was recorded (${o.source}); ${kronor(Math.max(0, total - after))} is left to pay.`, dedupeKey: o.dedupeKey });
+    return { outcome: 'deduction', applied: after - paid, surplus: 0, number: inv.number };
+  }
+  if (inv.status === 'paid' || paid >= total) return { outcome: 'refused', reason: `invoice ${inv.number} is already paid` };
+  const applied = Math.min(o.amount, total - paid);
+  const after = paid + applied;
+  await tx`UPDATE invoices SET paid_amount = ${after}, paid_at = ${o.paidAt}::date, updated_at = now() WHERE id = ${o.invoiceId} AND tenant_id = ${o.tenantId}`;
+  const full = after >= total;
+  const surplus = o.amount - applied;
+  await appendHistory(tx, {
+    ...base,
+    message: `Payment of ${kronor(o.amount)} received on ${o.paidAt} (${o.source}); ${full ? 'the invoice is paid in full' : `${kronor(total - after)} is left to pay`}.${surplus > 0 ? ` ${kronor(surplus)} more than was owed is listed as an unmatched payment.` : ''}`,
+    dedupeKey: o.dedupeKey,
   });
-  // A credit calls a pending send off (undone); a payment is not a delivery outcome.
-  if (outcome.kind === 'done' && outcome.calledOff && status === 'credited') sendMetrics.ended({ kind: outcome.calledOff, method: 'none', outcome: 'undone' });
-  return outcome.kind === 'done' ? { kind: 'done' } : outcome;
+  if (full && inv.status !== 'paid') {
+    await settleIn(tx, o.tenantId, o.invoiceId, 'paid', (wasPending, kind) => ({
+      message: `Invoice paid on ${o.paidAt}.${wasPending ? ` The ${kind === 'reminder' ? 'reminder' : 'send'} waiting to go out will not be delivered if it has not started.` : ''}`,
+      dedupeKey: `${o.dedupeKey}:paid`,
+    }));
+  }
+  return { outcome: full ? 'paid' : 'partially_paid', applied, surplus, number: inv.number };
 }

@@ -117,6 +117,8 @@ export function invoiceFromRow(r: Row) {
     lastDelivery: (r.last_delivery ?? null) as { method: Method; recipient: string; at: string } | null,
     pendingWorkflowId: (r.pending_workflow_id ?? null) as string | null,
     pendingUndoUntil: iso(r.pending_undo_until ?? null),
+    paidAmount: Number(r.paid_amount ?? 0),
+    paidAt: (r.paid_at ?? null) as string | null,
   };
 }
 

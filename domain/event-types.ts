@@ -14,6 +14,8 @@ export const EVENT_TYPES = [
   'invoice.delivery_bounced',
   'invoice.delivery_delayed',
   'invoice.bounce_fallback',
+  'invoice.payment_received',
+  'invoice.autogiro_failed',
   'send_run.completed',
   'webhook.test',
 ] as const;

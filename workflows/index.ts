@@ -1,2 +1,3 @@
 export { sendInvoice } from './send-invoice.js';
 export { deliverWebhooks } from './deliver-webhooks.js';
+export { applyPaymentFile } from './apply-payment-file.js';

@@ -1,0 +1,119 @@
+import { createHash } from 'node:crypto';
+import { ulid } from 'ulid';
+import { z } from '@hono/zod-openapi';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { newRouter, route, json, type AppDeps } from '../context.js';
+import { ParamsId, PaymentFile, UnmatchedPayment } from '../schemas.js';
+import { notFound, ProblemError } from '../problem.js';
+import { readPaymentFile } from '../../payments/read-payment-file.js';
+import { PaymentFileError } from '../../payments/fixed-width.js';
+import { applyPaymentFile } from '../../workflows/apply-payment-file.js';
+import type { Sql } from '../../db/client.js';
+
+const MAX_FILE_BYTES = 4 * 1024 * 1024;
+
+async function paymentFile(sql: Sql, tenantId: string, id: string) {
+  const [f] = await sql`
+    SELECT f.id, f.company_id, f.kind, f.received_at, f.status, f.records,
+      (SELECT count(*) FROM payment_records r WHERE r.file_id = f.id AND r.invoice_id IS NOT NULL)::int AS matched,
+      (SELECT count(*) FROM unmatched_payments u WHERE u.file_id = f.id)::int AS unmatched,
+      (SELECT count(*) FROM payment_records r WHERE r.file_id = f.id AND r.outcome = 'paid')::int AS paid,
+      (SELECT count(*) FROM payment_records r WHERE r.file_id = f.id AND r.outcome = 'partially_paid')::int AS partially_paid,
+      (SELECT count(*) FROM payment_records r WHERE r.file_id = f.id AND r.outcome = 'failed')::int AS failed
+    FROM payment_files f WHERE f.id = ${id} AND f.tenant_id = ${tenantId}`;
+  if (!f) return null;
+  return {
+    id: f.id as string, companyId: f.company_id as string, kind: f.kind, receivedAt: new Date(f.received_at).toISOString(), status: f.status,
+    records: f.records, matched: f.matched, unmatched: f.unmatched, paid: f.paid, partiallyPaid: f.partially_paid, failed: f.failed,
+  } as z.infer<typeof PaymentFile>;
+}
+
+/** Stores a received file once (by its bytes) and makes sure its workflow runs; used by the API and the inbox. */
+export async function receivePaymentFile(
+  deps: Pick<AppDeps, 'sql' | 'temporal'>,
+  o: { tenantId: string; companyId: string; bytes: Uint8Array; source: 'api' | 'inbox'; fileName?: string | null },
+): Promise<{ file: z.infer<typeof PaymentFile>; duplicate: boolean }> {
+  const { sql } = deps;
+  let parsed;
+  try {
+    parsed = readPaymentFile(o.bytes);
+  } catch (e) {
+    if (!(e instanceof PaymentFileError)) throw e;
+    throw new ProblemError(422, 'invalid_payment_file', 'Invalid payment file', e.message, [{ path: `(body).line.${e.line}`, message: e.message }], undefined);
+  }
+  if (parsed.kind !== 'bgmax') {
+    throw new ProblemError(422, 'payment_file_not_supported', 'Payment file not supported yet',
+      'This is an Autogiro result file: it is read and checked, but applying Autogiro results is not available yet. Send BgMax files.');
+  }
+  const records = parsed.deposits.reduce((n, d) => n + d.payments.length, 0);
+  const hash = createHash('sha256').update(o.bytes).digest('hex');
+  const [created] = await sql`
+    INSERT INTO payment_files (id, tenant_id, company_id, kind, content_hash, content, source, file_name, records)
+    VALUES (${`pf_${ulid()}`}, ${o.tenantId}, ${o.companyId}, ${parsed.kind}, ${hash}, ${Buffer.from(o.bytes)}, ${o.source}, ${o.fileName ?? null}, ${records})
+    ON CONFLICT (company_id, content_hash) DO NOTHING RETURNING id`;
+  const [row] = created ? [created] : await sql`SELECT id, status FROM payment_files WHERE company_id = ${o.companyId} AND content_hash = ${hash}`;
+  // A file still processing gets its workflow (again): a start lost before is made now, a running one is left alone.
+  if (created || row.status === 'processing') {
+    try {
+      await deps.temporal.client.workflow.start(applyPaymentFile, {
+        workflowId: `payment-file-${row.id}`,
+        taskQueue: deps.temporal.taskQueue,
+        args: [{ tenantId: o.tenantId, fileId: row.id }],
+      });
+    } catch (e) {
+      if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
+    }
+  }
+  return { file: (await paymentFile(sql, o.tenantId, row.id))!, duplicate: !created };
+}
+
+export function paymentFileRoutes(deps: AppDeps) {
+  const { sql } = deps;
+  const app = newRouter();
+
+  app.openapi(
+    route({
+      method: 'post', path: '/v1/companies/{id}/payment-files', tags: ['payments'],
+      summary: "Import a BgMax file from Bankgirot (text/plain, ISO-8859-1 or UTF-8); the same file again answers its first import",
+      request: { params: ParamsId, body: { content: { 'text/plain': { schema: z.string() } }, required: true } },
+      responses: { 202: json(PaymentFile, 'Accepted; applied by its workflow'), 200: json(PaymentFile, 'This file was imported before; nothing is applied twice') },
+    }),
+    async (c) => {
+      const tenantId = c.get('tenantId');
+      const { id } = c.req.valid('param');
+      const [company] = await sql`SELECT 1 FROM companies WHERE id = ${id} AND tenant_id = ${tenantId}`;
+      if (!company) throw notFound('The company');
+      const bytes = new Uint8Array(await c.req.arrayBuffer());
+      if (bytes.length > MAX_FILE_BYTES) throw new ProblemError(413, 'body_too_large', 'Body too large', `A payment file may be at most ${MAX_FILE_BYTES} bytes.`);
+      const { file, duplicate } = await receivePaymentFile(deps, { tenantId, companyId: id, bytes, source: 'api' });
+      return c.json(file, duplicate ? 200 : 202);
+    },
+  );
+
+  app.openapi(
+    route({ method: 'get', path: '/v1/payment-files/{id}', tags: ['payments'], summary: 'A payment file and what it did', request: { params: ParamsId }, responses: { 200: json(PaymentFile) } }),
+    async (c) => {
+      const file = await paymentFile(sql, c.get('tenantId'), c.req.valid('param').id);
+      if (!file) throw notFound('The payment file');
+      return c.json(file, 200);
+    },
+  );
+
+  app.openapi(
+    route({
+      method: 'get', path: '/v1/companies/{id}/unmatched-payments', tags: ['payments'], summary: 'Payments that could not be put on an invoice, newest first',
+      request: { params: ParamsId }, responses: { 200: json(z.object({ items: z.array(UnmatchedPayment) })) },
+    }),
+    async (c) => {
+      const tenantId = c.get('tenantId');
+      const { id } = c.req.valid('param');
+      const [company] = await sql`SELECT 1 FROM companies WHERE id = ${id} AND tenant_id = ${tenantId}`;
+      if (!company) throw notFound('The company');
+      const rows = await sql`SELECT * FROM unmatched_payments WHERE company_id = ${id} AND tenant_id = ${tenantId} ORDER BY created_at DESC, id DESC LIMIT 1000`;
+      return c.json({
+        items: rows.map((r) => ({ id: r.id, fileId: r.file_id, amount: Number(r.amount), reference: r.reference, payerName: r.payer_name ?? null, paymentDate: r.payment_date, reason: r.reason })),
+      }, 200);
+    },
+  );
+  return app;
+}

@@ -1,0 +1,14 @@
+import { proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import type { PaymentFileRef } from '../services/apply-payment-file.js';
+
+// Applying is idempotent record by record, so a retry after a dead worker resumes where it stopped.
+const payments = proxyActivities<Activities>({
+  startToCloseTimeout: '10 minutes',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+});
+
+/** One durable run per received payment file (workflow id `payment-file-<file id>`). */
+export async function applyPaymentFile(ref: PaymentFileRef): Promise<void> {
+  await payments.applyPaymentFile(ref);
+}
