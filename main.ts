@@ -65,18 +65,19 @@ const demo = await ensureDemoData(sql, config.dataDir);
 
 const client = new Client({ connection: await Connection.connect({ address: temporalAddress }), namespace: config.temporalNamespace, interceptors: tracingClientInterceptors() });
 const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
+const starter = new SendStarter({ sql, client, taskQueue: config.taskQueue, log });
+
 const worker = await createWorker({
   connection: nativeConnection,
   namespace: config.temporalNamespace,
   taskQueue: config.taskQueue,
-  deps: { sql, ...createChannels(config), logger: logger.child({ component: 'worker' }) },
+  deps: { sql, ...createChannels(config), logger: logger.child({ component: 'worker' }), starter },
   tracing,
 });
 const workerDone = worker.run();
 const stopReconciler = startReconcileLoop({ sql, client, taskQueue: config.taskQueue, log });
 
 const adminToken = config.adminToken ?? randomBytes(24).toString('base64url');
-const starter = new SendStarter({ sql, client, taskQueue: config.taskQueue, log });
 const app = createApp({ sql, temporal: { client, taskQueue: config.taskQueue }, adminToken, starter, log, logger, sdkMetricsUrl });
 const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host });
 if (config.bounceSmtpPort !== null) {

@@ -17,6 +17,7 @@ import { withHeartbeats } from './keep-alive.js';
 import { SendCache } from './send-cache.js';
 import { createLogger, type Logger } from '../platform/logger.js';
 import { applyPaymentFile, type PaymentFileRef } from '../services/apply-payment-file.js';
+import type { SendStarter } from '../services/send-starter.js';
 import { deliverWebhook, giveUpWebhookEvent, nextWebhookEvents, type QueuedWebhookEvent, type WebhookRef } from './deliver-webhook.js';
 
 export interface ActivityDeps {
@@ -34,6 +35,8 @@ export interface ActivityDeps {
   cache?: SendCache;
   /** Where a send's events are logged as JSON lines; warnings only when not given. */
   logger?: Logger;
+  /** Starts the sends a payment file asks for (after a failed Autogiro withdrawal); else a reconciler starts them after their lease. */
+  starter?: Pick<SendStarter, 'enqueue'>;
 }
 
 /** What every log line of a send carries: ids only, never an address or a name. */
@@ -77,7 +80,7 @@ export function createActivities(activityDeps: ActivityDeps) {
     nextWebhookEvents: (ref: WebhookRef) => nextWebhookEvents(deps.sql, ref),
     deliverWebhook: (input: WebhookRef & QueuedWebhookEvent) => deliverWebhook(deps.sql, input),
     giveUpWebhookEvent: (input: WebhookRef & QueuedWebhookEvent) => giveUpWebhookEvent(deps.sql, input),
-    applyPaymentFile: (ref: PaymentFileRef) => applyPaymentFile({ sql: deps.sql }, ref),
+    applyPaymentFile: (ref: PaymentFileRef) => applyPaymentFile({ sql: deps.sql, starter: deps.starter ?? { enqueue: () => {} } }, ref),
   });
 }
 

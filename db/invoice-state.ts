@@ -12,7 +12,7 @@ import { sendMetrics } from '../platform/metrics.js';
 /** Forgets the send in flight and what it would have restored. */
 const clearPendingSend = (sql: Queryable) => sql`
   pending_workflow_id = NULL, pending_kind = NULL, pending_template_id = NULL, pending_request_id = NULL,
-  pending_since = NULL, pending_undo_until = NULL, pending_after_bounce = false,
+  pending_since = NULL, pending_undo_until = NULL, pending_after_bounce = false, pending_fallback_only = false,
   previous_status = NULL, previous_reminder_count = NULL, previous_reminder_date = NULL,
   updated_at = now()`;
 
@@ -49,6 +49,8 @@ export async function markPending(
     sends: PendingSend[];
     /** The same invoice or reminder again, because its e-mail bounced: no new reminder is counted. */
     afterBounce?: boolean;
+    /** Because an Autogiro withdrawal failed: by the company's fallback method only. */
+    fallbackOnly?: boolean;
   },
 ): Promise<void> {
   if (o.sends.length === 0) return;
@@ -63,6 +65,7 @@ export async function markPending(
       reminder_count = CASE WHEN ${o.kind} = 'reminder' AND NOT ${afterBounce} THEN i.reminder_count + 1 ELSE i.reminder_count END,
       reminder_date = CASE WHEN ${o.kind} = 'reminder' AND NOT ${afterBounce} THEN ${o.today}::date ELSE i.reminder_date END,
       pending_after_bounce = ${afterBounce},
+      pending_fallback_only = ${o.fallbackOnly === true},
       status = 'pending_send',
       pending_workflow_id = u.wf,
       pending_kind = ${o.kind},

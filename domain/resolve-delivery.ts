@@ -19,6 +19,8 @@ export interface DeliveryFacts {
   companyHasAutogiroSetup: boolean;
   /** The amount an Autogiro withdrawal would draw, in öre. */
   totalAmount: number;
+  /** An Autogiro withdrawal of this invoice failed: it is not drawn by Autogiro again. */
+  autogiroFailed?: boolean;
 }
 
 /** The Autogiro amount field holds 12 digits of öre. */
@@ -30,7 +32,7 @@ export type Choice = 'customer' | 'default' | 'fallback';
 export type RejectionCode =
   | 'not_active' | 'cannot_remind' | 'no_email' | 'invalid_email' | 'incomplete_address' | 'print_limit'
   | 'not_organization' | 'no_peppol_id' | 'company_ids_missing' | 'no_autogiro_setup' | 'no_mandate'
-  | 'amount_not_positive' | 'amount_too_large' | 'no_address';
+  | 'amount_not_positive' | 'amount_too_large' | 'no_address' | 'autogiro_failed';
 
 export interface Rejection {
   method: Method;
@@ -77,6 +79,7 @@ function eligibility(method: Method, f: DeliveryFacts): { reason: string; code: 
       if (!f.companyHasOrgAndVatNumber) return { reason: 'the company lacks an organisation number or VAT number', code: 'company_ids_missing' };
       return { recipient: `PEPPOL ${f.peppolId}` };
     case 'autogiro':
+      if (f.autogiroFailed) return { reason: 'an Autogiro withdrawal of this invoice failed, so it is not drawn by Autogiro again', code: 'autogiro_failed' };
       if (!f.companyHasAutogiroSetup) return { reason: 'the company has no Autogiro customer number or bankgiro', code: 'no_autogiro_setup' };
       if (!f.autogiroPayerNumber) return { reason: 'the payer has no active Autogiro mandate with the company', code: 'no_mandate' };
       if (f.totalAmount <= 0) return { reason: 'the invoice total is not a positive amount, and Autogiro can only draw one', code: 'amount_not_positive' };
@@ -89,12 +92,13 @@ function eligibility(method: Method, f: DeliveryFacts): { reason: string; code: 
 }
 
 /** SPEC §6: customer's method → company default → company fallback; the first eligible one wins. */
-export function resolveDelivery(f: DeliveryFacts & { afterBounce?: boolean }): Resolution {
+export function resolveDelivery(f: DeliveryFacts & { afterBounce?: boolean; fallbackOnly?: boolean }): Resolution {
   const candidates: { method: Method; choice: Choice }[] = [];
   const seen = new Set<Method>();
   // After a bounced e-mail only the company's fallback method is tried, and never e-mail again.
-  const order = f.afterBounce
-    ? ([[f.fallbackMethod === 'email' ? null : f.fallbackMethod, 'fallback']] as const)
+  // After a failed Autogiro withdrawal, the same: the fallback method only (never Autogiro, above).
+  const order = f.afterBounce || f.fallbackOnly
+    ? ([[f.afterBounce && f.fallbackMethod === 'email' ? null : f.fallbackMethod, 'fallback']] as const)
     : ([
         [f.customerMethod, 'customer'],
         [f.defaultMethod, 'default'],

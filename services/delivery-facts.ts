@@ -12,7 +12,7 @@ export async function deliveryFactsFor(
   sql: Sql,
   ctx: SendContext,
   kind: SendKind,
-): Promise<{ facts: DeliveryFacts & { afterBounce: boolean }; payerNumber: string | null }> {
+): Promise<{ facts: DeliveryFacts & { afterBounce: boolean; fallbackOnly: boolean }; payerNumber: string | null }> {
   const inv = ctx.invoice;
   const [mandate] = await sql`
     SELECT payer_number FROM autogiro_mandates
@@ -39,6 +39,9 @@ export async function deliveryFactsFor(
       totalAmount: Number(inv.total_amount),
       // A send made because the e-mail bounced (the invoice row says so): the fallback method only.
       afterBounce: inv.pending_after_bounce === true,
+      // A send made because an Autogiro withdrawal failed: the fallback method only.
+      fallbackOnly: inv.pending_fallback_only === true,
+      autogiroFailed: inv.autogiro_failed === true,
     },
   };
 }

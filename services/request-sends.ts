@@ -14,7 +14,8 @@ export type SendResult =
 
 export interface SendServiceDeps {
   sql: Sql;
-  starter: SendStarter;
+  /** Starts the accepted sends' workflows; what it does not start, a reconciler does after the lease. */
+  starter: Pick<SendStarter, 'enqueue'>;
 }
 
 function minutes(seconds: number): string {
@@ -40,10 +41,14 @@ export async function requestSends(
     afterBounce?: { message: string };
     /** The HTTP request's id, carried into the sends' log lines. */
     httpRequestId?: string | null;
+    /** After a failed Autogiro withdrawal: its history line, and the fallback method only. */
+    fallbackOnly?: { message: string };
+    /** A run id of the caller's: a second request with it changes nothing (a retried activity). */
+    runId?: string;
   },
 ): Promise<{ runId: string; results: SendResult[] }> {
   const { kind } = request;
-  const requestId = `run_${ulid()}`;
+  const requestId = request.runId ?? `run_${ulid()}`;
   const today = stockholmToday();
   const decided = new Map<string, SendResult>();
   const starts: SendInput[] = [];
@@ -81,6 +86,7 @@ export async function requestSends(
         undoUntil,
         message:
           request.afterBounce?.message ??
+          request.fallbackOnly?.message ??
           `${kind === 'reminder' ? `Reminder ${r!.reminder_count + 1}` : 'Send'} requested; waiting with ${minutes(r!.undo_window_seconds)} before delivery.`,
       });
       starts.push({
@@ -106,7 +112,7 @@ export async function requestSends(
       sends: starts,
     });
     // After the run, so each send_requested event names its run.
-    await markPending(tx, { tenantId, kind, templateId: request.templateId, requestId, today, sends: accepted, afterBounce: Boolean(request.afterBounce) });
+    await markPending(tx, { tenantId, kind, templateId: request.templateId, requestId, today, sends: accepted, afterBounce: Boolean(request.afterBounce), fallbackOnly: Boolean(request.fallbackOnly) });
   });
 
   deps.starter.enqueue(starts);

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { useTestService, type TestService } from './helpers/service.js';
 import { history, waitFor, waitForStatus } from './helpers/fixtures.js';
-import { bgmaxFile, type BgPayment } from './helpers/bank-file-builder.js';
+import { autogiroMandatesFile, autogiroPaymentsFile, autogiroRejectedFile, bgmaxFile, type BgPayment } from './helpers/bank-file-builder.js';
 
 let s: TestService;
 useTestService((t) => (s = t));
@@ -138,5 +138,84 @@ describe('BgMax payment files', () => {
     const paidLine = (await history(h, reminded.id)).find((x) => x.type === 'paid')!;
     expect(paidLine.message).toBe('Invoice paid on 2026-11-27. The reminder waiting to go out will not be delivered if it has not started.');
     expect(h.smtp.received.length).toBe(mailsBefore);
+  });
+});
+
+describe('Autogiro result files', () => {
+  /** A company drawing by Autogiro with e-mail as fallback, and n members with mandates, each with an invoice sent by Autogiro. */
+  async function drawn(n: number) {
+    const { f, h, key } = s;
+    const company = await f.company({ activeMethods: ['autogiro', 'email'], defaultMethod: 'autogiro', fallbackMethod: 'email' }, { autogiroCustomerNumber: '4711' });
+    const out: { id: string; ocr: string; totalAmount: number; payer: string; email: string }[] = [];
+    for (let i = 0; i < n; i++) {
+      const email = `ag${i}-${company.slice(-6).toLowerCase()}@example.com`;
+      const person = await f.person({ email });
+      const payer = String(19800101 + i);
+      expect((await h.request('POST', `/v1/companies/${company}/autogiro-mandates`, { key, body: { personId: person, payerNumber: payer, status: 'active' } })).status).toBe(201);
+      const inv = await f.invoice(company, person);
+      out.push({ ...inv, payer, email });
+    }
+    await h.request('POST', '/v1/invoices/send', { key, body: { invoiceIds: out.map((x) => x.id) } });
+    for (const x of out) await waitForStatus(h, x.id, 'sent');
+    return { company, invoices: out };
+  }
+  const mailsTo = (address: string) => s.h.smtp.received.filter((m) => JSON.stringify(m.to).includes(address));
+
+  it('status 0 pays; 1 and 2 record autogiro_failed and send the invoice by e-mail instead; 9 waits, and a later final 1 fails it', async () => {
+    const { h } = s;
+    const { company, invoices: [a, b, c, d] } = await drawn(4);
+    const day1 = autogiroPaymentsFile({
+      date: '2026-11-27', written: '20261127060512000001',
+      payments: [
+        { payer: a.payer, amount: a.totalAmount, reference: a.ocr, status: '0' },
+        { payer: b.payer, amount: b.totalAmount, reference: b.ocr, status: '1' },
+        { payer: c.payer, amount: c.totalAmount, reference: c.ocr, status: '2' },
+        { payer: d.payer, amount: d.totalAmount, reference: d.ocr, status: '9' },
+      ],
+    });
+    const res = await importFile(company, day1);
+    expect(res.status).toBe(202);
+    expect(await done(res.json.id)).toMatchObject({ kind: 'autogiro_payments', records: 4, paid: 1, failed: 2, matched: 4 });
+    await waitForStatus(h, a.id, 'paid');
+    for (const x of [b, c]) {
+      await waitFor(async () => mailsTo(x.email).length === 1, { what: `the fallback e-mail to ${x.email}` });
+      await waitForStatus(h, x.id, 'sent');
+      const types = (await history(h, x.id)).map((e) => e.type);
+      expect(types).toEqual(['created', 'send_requested', 'sent', 'autogiro_failed', 'send_requested', 'sent']);
+    }
+    const failedB = (await history(h, b.id)).find((e) => e.type === 'autogiro_failed')!;
+    expect(failedB.message).toBe(`The Autogiro withdrawal of ${(b.totalAmount / 100).toFixed(2)} SEK on 2026-11-27 was not made: there was not enough money in the account (status 1). The invoice is sent by e-mail instead.`);
+    expect(failedB.error).toBe('autogiro_status_1');
+    expect((await history(h, b.id)).at(-1)!.message).toBe(`Invoice sent by e-mail to ${b.email}.`);
+    // 9: nothing happens yet.
+    expect((await h.sql`SELECT status FROM invoices WHERE id = ${d.id}`)[0].status).toBe('sent');
+    expect(mailsTo(d.email)).toHaveLength(0);
+
+    // The next banking day the retried withdrawal fails for good.
+    const day2 = autogiroPaymentsFile({ date: '2026-11-27', written: '20261128060512000001', payments: [{ payer: d.payer, amount: d.totalAmount, reference: d.ocr, status: '1' }] });
+    await done((await importFile(company, day2)).json.id);
+    await waitFor(async () => mailsTo(d.email).length === 1, { what: 'the fallback e-mail after the final status' });
+    // Applying day 1 again changes nothing: no second fallback send.
+    await h.sql`UPDATE payment_files SET status = 'processing' WHERE id = ${res.json.id}`;
+    expect((await importFile(company, day1)).status).toBe(200);
+    await done(res.json.id);
+    await new Promise((r) => setTimeout(r, 1000));
+    for (const x of [b, c, d]) expect(mailsTo(x.email)).toHaveLength(1);
+    expect((await history(h, a.id)).filter((e) => e.type === 'payment_received')).toHaveLength(1);
+  });
+
+  it('a rejected order fails like a withdrawal without funds; mandate advice 32 activates, 03 cancels', async () => {
+    const { h, key } = s;
+    const { company, invoices: [a, b] } = await drawn(2);
+    const rejected = await importFile(company, autogiroRejectedFile({ date: '2026-11-27', orders: [{ payer: a.payer, amount: a.totalAmount, reference: a.ocr, comment: '01' }] }));
+    expect((await done(rejected.json.id)).kind).toBe('autogiro_rejected');
+    await waitFor(async () => mailsTo(a.email).length === 1, { what: 'the fallback e-mail after the rejected order' });
+    expect((await history(h, a.id)).find((e) => e.type === 'autogiro_failed')!.message).toContain('Bankgirot rejected the order: the payer has no mandate');
+
+    await h.sql`UPDATE autogiro_mandates SET status = 'inactive' WHERE company_id = ${company} AND payer_number = ${a.payer}`;
+    const advice = await importFile(company, autogiroMandatesFile({ date: '2026-11-27', advices: [{ payer: a.payer, info: '04', comment: '32' }, { payer: b.payer, info: '03', comment: '33' }] }));
+    expect((await done(advice.json.id)).kind).toBe('autogiro_mandates');
+    const mandates = (await h.request('GET', `/v1/companies/${company}/autogiro-mandates`, { key })).json.items;
+    expect(Object.fromEntries(mandates.map((m: any) => [m.payerNumber, m.status]))).toEqual({ [a.payer]: 'active', [b.payer]: 'inactive' });
   });
 });

@@ -7,6 +7,7 @@ import { migrate } from '../db/migrate.js';
 import { createChannels } from '../channels/create-channels.js';
 import { startReconcileLoop } from '../services/reconcile-pending.js';
 import { createWorker } from './create-worker.js';
+import { SendStarter } from '../services/send-starter.js';
 import { createLogger } from '../platform/logger.js';
 import { installTemporalRuntime } from '../platform/temporal-runtime.js';
 import { startTracing, tracingClientInterceptors } from '../platform/tracing.js';
@@ -32,7 +33,7 @@ const worker = await createWorker({
   connection: nativeConnection,
   namespace: config.temporalNamespace,
   taskQueue: config.taskQueue,
-  deps: { sql, ...createChannels(config), logger },
+  deps: { sql, ...createChannels(config), logger, starter: new SendStarter({ sql, client, taskQueue: config.taskQueue, log }) },
   tracing,
 });
 const stopReconciler = process.env.RECONCILER === 'off' ? () => {} : startReconcileLoop({ sql, client, taskQueue: config.taskQueue, log });

@@ -41,11 +41,11 @@ export async function receivePaymentFile(
     if (!(e instanceof PaymentFileError)) throw e;
     throw new ProblemError(422, 'invalid_payment_file', 'Invalid payment file', e.message, [{ path: `(body).line.${e.line}`, message: e.message }], undefined);
   }
-  if (parsed.kind !== 'bgmax') {
-    throw new ProblemError(422, 'payment_file_not_supported', 'Payment file not supported yet',
-      'This is an Autogiro result file: it is read and checked, but applying Autogiro results is not available yet. Send BgMax files.');
-  }
-  const records = parsed.deposits.reduce((n, d) => n + d.payments.length, 0);
+  const records =
+    parsed.kind === 'bgmax' ? parsed.deposits.reduce((n, d) => n + d.payments.length, 0)
+    : parsed.kind === 'autogiro_payments' ? parsed.payments.length
+    : parsed.kind === 'autogiro_rejected' ? parsed.rejected.length
+    : parsed.advices.length;
   const hash = createHash('sha256').update(o.bytes).digest('hex');
   const [created] = await sql`
     INSERT INTO payment_files (id, tenant_id, company_id, kind, content_hash, content, source, file_name, records)
@@ -74,7 +74,7 @@ export function paymentFileRoutes(deps: AppDeps) {
   app.openapi(
     route({
       method: 'post', path: '/v1/companies/{id}/payment-files', tags: ['payments'],
-      summary: "Import a BgMax file from Bankgirot (text/plain, ISO-8859-1 or UTF-8); the same file again answers its first import",
+      summary: "Import a BgMax file or an Autogiro result file from Bankgirot (text/plain, ISO-8859-1 or UTF-8); the same file again answers its first import",
       request: { params: ParamsId, body: { content: { 'text/plain': { schema: z.string() } }, required: true } },
       responses: { 202: json(PaymentFile, 'Accepted; applied by its workflow'), 200: json(PaymentFile, 'This file was imported before; nothing is applied twice') },
     }),

@@ -51,3 +51,8 @@ CREATE TABLE unmatched_payments (
   created_at timestamptz NOT NULL DEFAULT now(),
   UNIQUE (company_id, record_key)
 );
+
+-- An Autogiro withdrawal that failed: that invoice is never drawn by Autogiro again, and the
+-- send made instead goes by the company's fallback method only.
+ALTER TABLE invoices ADD COLUMN autogiro_failed boolean NOT NULL DEFAULT false;
+ALTER TABLE invoices ADD COLUMN pending_fallback_only boolean NOT NULL DEFAULT false;

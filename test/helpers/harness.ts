@@ -98,6 +98,7 @@ export async function createHarness(opts: HarnessOptions = {}) {
   }
 
   const starter = new SendStarter({ sql: db.sql, client, taskQueue });
+  activityDeps.starter = starter;
   const app = createApp({ sql: db.sql, temporal: { client, taskQueue }, adminToken, starter, logger: opts.logger, sdkMetricsUrl });
 
   /**
