@@ -72,7 +72,11 @@ describe('webhooks', () => {
       expect(test.status).toBe(202);
       await waitFor(async () => r.received.length === 1, { timeoutMs: 60_000, what: 'the test event' });
       expect(r.received[0]).toMatchObject({ id: test.json.eventId, type: 'webhook.test' });
-      const log = (await deliveries(ep.id)).reverse();
+      // The receiver has the event as soon as it answers; the attempt is logged just after.
+      const log = await waitFor(async () => {
+        const l = (await deliveries(ep.id)).reverse();
+        return l.length === 3 ? l : null;
+      }, { what: 'the third attempt in the log' });
       expect(log.map((d) => [d.attempt, d.responseStatus, d.succeeded])).toEqual([[1, 500, false], [2, 500, false], [3, 204, true]]);
       expect(log[0].error).toBe('The receiver answered HTTP 500.');
       // Not part of the public feed.
