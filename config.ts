@@ -17,6 +17,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     // Envelope sender of e-mails, one address per delivery (bounces+<workflow id>@…): bounces name their delivery.
     bounceAddress: env.BOUNCE_ADDRESS || `bounces@${(env.MAIL_FROM || 'invoices@invoice-distribution.local').split('@')[1]}`,
     bounceSmtpPort: env.BOUNCE_SMTP_PORT ? Number(env.BOUNCE_SMTP_PORT) : null,
+    /** Bankgirot's files dropped here, in a folder per company id, are imported (production: off when unset). */
+    paymentsInboxDir: env.PAYMENTS_INBOX_DIR || null,
     /** A worker's Prometheus port (GET /metrics); unset: none. */
     metricsPort: env.METRICS_PORT ? Number(env.METRICS_PORT) : null,
     printProviderUrl: env.PRINT_PROVIDER_URL || null,

@@ -20,6 +20,8 @@ import { startReconcileLoop } from './services/reconcile-pending.js';
 import { SendStarter } from './services/send-starter.js';
 import { startBounceListener } from './platform/bounce-listener.js';
 import { ensureDemoData } from './services/demo-data.js';
+import { seedDemoPaymentFiles } from './services/demo-payment-files.js';
+import { ensurePaymentsInboxSchedule } from './services/payments-inbox-schedule.js';
 import { createLogger } from './platform/logger.js';
 import { installTemporalRuntime } from './platform/temporal-runtime.js';
 import { startTracing, tracingClientInterceptors } from './platform/tracing.js';
@@ -62,6 +64,9 @@ stops.unshift(() => sql.end());
 const applied = await migrate(sql);
 if (applied.length) log(`applied migrations: ${applied.join(', ')}`);
 const demo = await ensureDemoData(sql, config.dataDir);
+// With embedded defaults the payments inbox is on; a new demo starts with two files in it.
+const paymentsInboxDir = config.paymentsInboxDir ?? path.join(config.dataDir, 'inbox', 'payments');
+if (demo.created) await seedDemoPaymentFiles(sql, paymentsInboxDir, demo.companyIds);
 
 const client = new Client({ connection: await Connection.connect({ address: temporalAddress }), namespace: config.temporalNamespace, interceptors: tracingClientInterceptors() });
 const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
@@ -75,6 +80,7 @@ const worker = await createWorker({
   tracing,
 });
 const workerDone = worker.run();
+await ensurePaymentsInboxSchedule(client, { taskQueue: config.taskQueue, dir: path.resolve(paymentsInboxDir) });
 const stopReconciler = startReconcileLoop({ sql, client, taskQueue: config.taskQueue, log });
 
 const adminToken = config.adminToken ?? randomBytes(24).toString('base64url');
@@ -89,6 +95,7 @@ if (config.bounceSmtpPort !== null) {
 log(`API            http://localhost:${config.port}   (docs: http://localhost:${config.port}/docs)`);
 log(`back office    http://localhost:${config.port}/app   (sign in with the demo API key below)`);
 log(`Temporal UI    ${uiUrl}`);
+log(`payments inbox ${path.resolve(paymentsInboxDir)}/<companyId>/   (BgMax and Autogiro files, scanned every minute)`);
 log(`metrics        http://localhost:${config.port}/metrics   (Authorization: Bearer <ADMIN_TOKEN>)`);
 if (!config.adminToken) log(`ADMIN_TOKEN    ${adminToken}   (generated for this run)`);
 log(`demo API key   ${demo.apiKey}`);

@@ -17,6 +17,7 @@ import { withHeartbeats } from './keep-alive.js';
 import { SendCache } from './send-cache.js';
 import { createLogger, type Logger } from '../platform/logger.js';
 import { applyPaymentFile, type PaymentFileRef } from '../services/apply-payment-file.js';
+import { collectInboxFiles } from '../services/payments-inbox.js';
 import type { SendStarter } from '../services/send-starter.js';
 import { deliverWebhook, giveUpWebhookEvent, nextWebhookEvents, type QueuedWebhookEvent, type WebhookRef } from './deliver-webhook.js';
 
@@ -80,6 +81,7 @@ export function createActivities(activityDeps: ActivityDeps) {
     nextWebhookEvents: (ref: WebhookRef) => nextWebhookEvents(deps.sql, ref),
     deliverWebhook: (input: WebhookRef & QueuedWebhookEvent) => deliverWebhook(deps.sql, input),
     giveUpWebhookEvent: (input: WebhookRef & QueuedWebhookEvent) => giveUpWebhookEvent(deps.sql, input),
+    collectInboxFiles: (o: { dir: string }) => collectInboxFiles(deps.sql, o.dir, (m) => log.warn(m)),
     applyPaymentFile: (ref: PaymentFileRef) => applyPaymentFile({ sql: deps.sql, starter: deps.starter ?? { enqueue: () => {} } }, ref),
   });
 }

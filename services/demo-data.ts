@@ -38,10 +38,10 @@ async function demoInvoice(
  * - a swimming hall with every channel active: central print by default, an organisation on
  *   e-invoice (PEPPOL), a member on Autogiro, one on own printer.
  */
-export async function ensureDemoData(sql: Sql, dataDir: string): Promise<{ apiKey: string; companyIds: string[] }> {
+export async function ensureDemoData(sql: Sql, dataDir: string): Promise<{ apiKey: string; companyIds: string[]; created: boolean }> {
   const keyFile = path.join(dataDir, 'demo-api-key.txt');
   const existing = await sql`SELECT c.id FROM tenants t JOIN companies c ON c.tenant_id = t.id WHERE t.name = 'Demo' ORDER BY c.id`;
-  if (existing.length && existsSync(keyFile)) return { apiKey: (await readFile(keyFile, 'utf8')).trim(), companyIds: existing.map((r) => r.id) };
+  if (existing.length && existsSync(keyFile)) return { apiKey: (await readFile(keyFile, 'utf8')).trim(), companyIds: existing.map((r) => r.id), created: false };
 
   const apiKey = `idk_demo_${randomBytes(18).toString('base64url')}`;
   const tenantId = `ten_${ulid()}`;
@@ -93,22 +93,23 @@ export async function ensureDemoData(sql: Sql, dataDir: string): Promise<{ apiKe
     n = 2001;
     for (const c of [
       { name: 'Olle Olsson', method: null, street: 'Kungsgatan 12', org: false },
-      { name: 'Stina Berg', method: 'autogiro', street: 'Dragarbrunnsgatan 3', org: false },
+      { name: 'Stina Berg', method: 'autogiro', street: 'Dragarbrunnsgatan 3', org: false, email: 'stina.berg@example.com' },
       { name: 'Nils Nilsson', method: 'own_printer', street: 'Svartbäcksgatan 20', org: false },
       { name: 'Per Bygg', method: null, street: 'Verkstadsgatan 9', org: true },
     ]) {
       const personId = `per_${ulid()}`;
+      const email = 'email' in c ? (c.email as string) : null;
       await tx`INSERT INTO persons (id, tenant_id, name, email, address, distribution_method, organization_id)
-               VALUES (${personId}, ${tenantId}, ${c.name}, ${null}, ${tx.json(addressIn(c.street, '753 20', 'Uppsala'))},
+               VALUES (${personId}, ${tenantId}, ${c.name}, ${email}, ${tx.json(addressIn(c.street, '753 20', 'Uppsala'))},
                        ${c.method}, ${c.org ? orgId : null})`;
       if (c.method === 'autogiro') {
         await tx`INSERT INTO autogiro_mandates (id, tenant_id, company_id, person_id, payer_number, status)
                  VALUES (${'agm_' + ulid()}, ${tenantId}, ${hallId}, ${personId}, '19850312', 'active')`;
       }
       const ids = { tenantId, companyId: hallId, personId, organizationId: c.org ? orgId : null, referenceId: c.org ? refId : null };
-      await demoInvoice(tx, ids, String(n++), c.org ? 'karin@bygg.example' : null, swim, dates);
+      await demoInvoice(tx, ids, String(n++), c.org ? 'karin@bygg.example' : email, swim, dates);
     }
   });
   await writeFile(keyFile, apiKey + '\n', { mode: 0o600 });
-  return { apiKey, companyIds: [gymId, hallId] };
+  return { apiKey, companyIds: [gymId, hallId], created: true };
 }

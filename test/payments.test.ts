@@ -1,7 +1,13 @@
 // Payments in: BgMax files imported through the API are applied by their workflow — invoices
 // paid, partly paid or left alone with the money listed — once, however often the file comes.
 import { describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { useTestService, type TestService } from './helpers/service.js';
+import { scanPaymentsInbox } from '../workflows/scan-payments-inbox.js';
+import { ensurePaymentsInboxSchedule, PAYMENTS_INBOX_SCHEDULE } from '../services/payments-inbox-schedule.js';
 import { history, waitFor, waitForStatus } from './helpers/fixtures.js';
 import { autogiroMandatesFile, autogiroPaymentsFile, autogiroRejectedFile, bgmaxFile, type BgPayment } from './helpers/bank-file-builder.js';
 
@@ -217,5 +223,48 @@ describe('Autogiro result files', () => {
     expect((await done(advice.json.id)).kind).toBe('autogiro_mandates');
     const mandates = (await h.request('GET', `/v1/companies/${company}/autogiro-mandates`, { key })).json.items;
     expect(Object.fromEntries(mandates.map((m: any) => [m.payerNumber, m.status]))).toEqual({ [a.payer]: 'active', [b.payer]: 'inactive' });
+  });
+});
+
+describe('the payments inbox', () => {
+  it('imports files dropped in PAYMENTS_INBOX_DIR/<companyId>/: applied and moved to processed/, a damaged one to rejected/ with its reason', async () => {
+    const { f, h } = s;
+    const company = await f.company({ activeMethods: ['email'], defaultMethod: 'email' });
+    const inv = await f.invoice(company, await f.person());
+    const inbox = await mkdtemp(path.join(os.tmpdir(), 'payments-inbox-'));
+    try {
+      const dir = path.join(inbox, company);
+      await mkdir(dir);
+      await writeFile(path.join(dir, 'bgmax-1.txt'), Buffer.from(fileOf([{ reference: inv.ocr, amount: inv.totalAmount }], '2026-11-27', '20261127140000000001'), 'latin1'));
+      const damaged = fileOf([{ reference: inv.ocr, amount: 1 }], '2026-11-27', '20261127150000000001').split('\r\n');
+      damaged[2] = damaged[2].replace('            ', '\t\t');
+      await writeFile(path.join(dir, 'bgmax-2.txt'), damaged.join('\r\n'));
+
+      // The schedule that runs the scan every minute exists once, however often workers start.
+      await ensurePaymentsInboxSchedule(h.client, { taskQueue: h.taskQueue, dir: inbox });
+      await ensurePaymentsInboxSchedule(h.client, { taskQueue: h.taskQueue, dir: inbox });
+      const schedule = await h.client.schedule.getHandle(PAYMENTS_INBOX_SCHEDULE).describe();
+      expect(schedule.action).toMatchObject({ type: 'startWorkflow', workflowType: 'scanPaymentsInbox' });
+      await h.client.schedule.getHandle(PAYMENTS_INBOX_SCHEDULE).delete();
+
+      // One scan, as the schedule would run it.
+      const started = await h.client.workflow.execute(scanPaymentsInbox, { taskQueue: h.taskQueue, workflowId: `scan-${company}`, args: [{ dir: inbox }] });
+      expect(started).toBe(1);
+      await waitForStatus(h, inv.id, 'paid');
+      expect(await readdir(dir)).toEqual(['processed', 'rejected']);
+      expect(await readdir(path.join(dir, 'processed'))).toEqual(['bgmax-1.txt']);
+      expect((await readdir(path.join(dir, 'rejected'))).sort()).toEqual(['bgmax-2.txt', 'bgmax-2.txt.reason.txt']);
+      expect(await readFile(path.join(dir, 'rejected', 'bgmax-2.txt.reason.txt'), 'utf8')).toMatch(/^Line 3: contains a TAB character/);
+      const [file] = await h.sql`SELECT source, file_name, status FROM payment_files WHERE company_id = ${company}`;
+      expect(file).toEqual({ source: 'inbox', file_name: 'bgmax-1.txt', status: 'done' });
+
+      // The same file dropped again is the same file: nothing applied twice.
+      await writeFile(path.join(dir, 'again.txt'), await readFile(path.join(dir, 'processed', 'bgmax-1.txt')));
+      expect(await h.client.workflow.execute(scanPaymentsInbox, { taskQueue: h.taskQueue, workflowId: `scan2-${company}`, args: [{ dir: inbox }] })).toBe(0);
+      expect(existsSync(path.join(dir, 'processed', 'again.txt'))).toBe(true);
+      expect((await history(h, inv.id)).filter((x) => x.type === 'payment_received')).toHaveLength(1);
+    } finally {
+      await rm(inbox, { recursive: true, force: true });
+    }
   });
 });

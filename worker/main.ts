@@ -8,6 +8,7 @@ import { createChannels } from '../channels/create-channels.js';
 import { startReconcileLoop } from '../services/reconcile-pending.js';
 import { createWorker } from './create-worker.js';
 import { SendStarter } from '../services/send-starter.js';
+import { ensurePaymentsInboxSchedule } from '../services/payments-inbox-schedule.js';
 import { createLogger } from '../platform/logger.js';
 import { installTemporalRuntime } from '../platform/temporal-runtime.js';
 import { startTracing, tracingClientInterceptors } from '../platform/tracing.js';
@@ -37,6 +38,7 @@ const worker = await createWorker({
   tracing,
 });
 const stopReconciler = process.env.RECONCILER === 'off' ? () => {} : startReconcileLoop({ sql, client, taskQueue: config.taskQueue, log });
+if (config.paymentsInboxDir) await ensurePaymentsInboxSchedule(client, { taskQueue: config.taskQueue, dir: config.paymentsInboxDir });
 log(`polling task queue ${config.taskQueue} on ${config.temporalAddress}`);
 // The SDK's runtime also shuts workers down on these signals: whichever comes first does it.
 const shutdown = () => {

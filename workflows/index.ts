@@ -1,3 +1,4 @@
 export { sendInvoice } from './send-invoice.js';
 export { deliverWebhooks } from './deliver-webhooks.js';
 export { applyPaymentFile } from './apply-payment-file.js';
+export { scanPaymentsInbox } from './scan-payments-inbox.js';

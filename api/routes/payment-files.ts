@@ -1,12 +1,10 @@
-import { createHash } from 'node:crypto';
-import { ulid } from 'ulid';
 import { z } from '@hono/zod-openapi';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { newRouter, route, json, type AppDeps } from '../context.js';
 import { ParamsId, PaymentFile, UnmatchedPayment } from '../schemas.js';
 import { notFound, ProblemError } from '../problem.js';
-import { readPaymentFile } from '../../payments/read-payment-file.js';
 import { PaymentFileError } from '../../payments/fixed-width.js';
+import { paymentFileWorkflowId, storePaymentFile } from '../../services/store-payment-file.js';
 import { applyPaymentFile } from '../../workflows/apply-payment-file.js';
 import type { Sql } from '../../db/client.js';
 
@@ -28,43 +26,31 @@ async function paymentFile(sql: Sql, tenantId: string, id: string) {
   } as z.infer<typeof PaymentFile>;
 }
 
-/** Stores a received file once (by its bytes) and makes sure its workflow runs; used by the API and the inbox. */
+/** Stores a received file once (by its bytes) and makes sure its workflow runs. */
 export async function receivePaymentFile(
   deps: Pick<AppDeps, 'sql' | 'temporal'>,
   o: { tenantId: string; companyId: string; bytes: Uint8Array; source: 'api' | 'inbox'; fileName?: string | null },
 ): Promise<{ file: z.infer<typeof PaymentFile>; duplicate: boolean }> {
-  const { sql } = deps;
-  let parsed;
+  let stored;
   try {
-    parsed = readPaymentFile(o.bytes);
+    stored = await storePaymentFile(deps.sql, o);
   } catch (e) {
     if (!(e instanceof PaymentFileError)) throw e;
-    throw new ProblemError(422, 'invalid_payment_file', 'Invalid payment file', e.message, [{ path: `(body).line.${e.line}`, message: e.message }], undefined);
+    throw new ProblemError(422, 'invalid_payment_file', 'Invalid payment file', e.message, [{ path: `(body).line.${e.line}`, message: e.message }]);
   }
-  const records =
-    parsed.kind === 'bgmax' ? parsed.deposits.reduce((n, d) => n + d.payments.length, 0)
-    : parsed.kind === 'autogiro_payments' ? parsed.payments.length
-    : parsed.kind === 'autogiro_rejected' ? parsed.rejected.length
-    : parsed.advices.length;
-  const hash = createHash('sha256').update(o.bytes).digest('hex');
-  const [created] = await sql`
-    INSERT INTO payment_files (id, tenant_id, company_id, kind, content_hash, content, source, file_name, records)
-    VALUES (${`pf_${ulid()}`}, ${o.tenantId}, ${o.companyId}, ${parsed.kind}, ${hash}, ${Buffer.from(o.bytes)}, ${o.source}, ${o.fileName ?? null}, ${records})
-    ON CONFLICT (company_id, content_hash) DO NOTHING RETURNING id`;
-  const [row] = created ? [created] : await sql`SELECT id, status FROM payment_files WHERE company_id = ${o.companyId} AND content_hash = ${hash}`;
   // A file still processing gets its workflow (again): a start lost before is made now, a running one is left alone.
-  if (created || row.status === 'processing') {
+  if (stored.status === 'processing') {
     try {
       await deps.temporal.client.workflow.start(applyPaymentFile, {
-        workflowId: `payment-file-${row.id}`,
+        workflowId: paymentFileWorkflowId(stored.fileId),
         taskQueue: deps.temporal.taskQueue,
-        args: [{ tenantId: o.tenantId, fileId: row.id }],
+        args: [{ tenantId: o.tenantId, fileId: stored.fileId }],
       });
     } catch (e) {
       if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
     }
   }
-  return { file: (await paymentFile(sql, o.tenantId, row.id))!, duplicate: !created };
+  return { file: (await paymentFile(deps.sql, o.tenantId, stored.fileId))!, duplicate: stored.duplicate };
 }
 
 export function paymentFileRoutes(deps: AppDeps) {
