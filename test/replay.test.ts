@@ -21,6 +21,9 @@ it('replays every recorded history of the send and webhook workflows against the
   for (const p of [...PATHS, 'late-credit']) expect(files).toContain(`v4-${p}.json`);
   // The webhook workflow: a delivery refused once then made, an idle poll, the end at deletion.
   expect(files).toContain('webhooks-v1-retried-then-deleted.json');
+  // The payment-file workflows: an inbox scan starting a file's workflow, and that workflow applying it.
+  expect(files).toContain('payments-v1-inbox-scan.json');
+  expect(files).toContain('payments-v1-apply-file.json');
 
   const histories = await Promise.all(
     files.map(async (file) => ({ workflowId: file, history: historyFromJSON(JSON.parse(await readFile(path.join(DIR, file), 'utf8'))) })),

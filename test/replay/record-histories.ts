@@ -15,11 +15,17 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { creditSignal } from '../../workflows/definitions.js';
 import { webhookWorkflowId } from '../../services/webhook-workflows.js';
+import { bgmaxFile } from '../helpers/bank-file-builder.js';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import { scanPaymentsInbox } from '../../workflows/scan-payments-inbox.js';
 
 const DIR = path.join(import.meta.dirname, 'histories');
 const VERSION = process.env.HISTORY_VERSION ?? 'v1';
 /** Version of the webhook workflow's recorded shape; bump it when that workflow changes. */
 const WEBHOOKS_VERSION = 'webhooks-v1';
+/** Version of the payment-file workflows' recorded shape. */
+const PAYMENTS_VERSION = 'payments-v1';
 
 let h: Harness;
 let key: string;
@@ -124,5 +130,21 @@ it('records a history of every path', async () => {
     await saveAs(path.join(DIR, `${WEBHOOKS_VERSION}-retried-then-deleted.json`), webhookWorkflowId(ep.id));
   } finally {
     receiver.close();
+  }
+
+  // The payment-file workflows (payments-v1-…): an inbox scan that starts a file's workflow, which applies it.
+  const company = await f.company({ activeMethods: ['email'], defaultMethod: 'email' });
+  const inv = await f.invoice(company, await f.person());
+  const inbox = await mkdtemp(path.join(os.tmpdir(), 'record-inbox-'));
+  try {
+    await mkdir(path.join(inbox, company));
+    await writeFile(path.join(inbox, company, 'bgmax.txt'), bgmaxFile({ deposits: [{ date: '2026-11-27', payments: [{ reference: inv.ocr, amount: inv.totalAmount }] }] }));
+    const scanId = `scan-record-${company}`;
+    expect(await h.client.workflow.execute(scanPaymentsInbox, { taskQueue: h.taskQueue, workflowId: scanId, args: [{ dir: inbox }] })).toBe(1);
+    const [file] = await h.sql`SELECT id FROM payment_files WHERE company_id = ${company}`;
+    await saveAs(path.join(DIR, `${PAYMENTS_VERSION}-inbox-scan.json`), scanId);
+    await saveAs(path.join(DIR, `${PAYMENTS_VERSION}-apply-file.json`), `payment-file-${file.id}`);
+  } finally {
+    await rm(inbox, { recursive: true, force: true });
   }
 });
