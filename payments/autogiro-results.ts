@@ -2,26 +2,23 @@
 // rejected payment orders (AVVISADE BET UPPDR) and mandate advice (AG-MEDAVI). The old layout is refused.
 import { date, digits, field, numeric, PaymentFileError, records, text, type Record80 } from './fixed-width.js';
 
-export interface AutogiroPayment {
+/** A withdrawal (82) or payout (32) order as Bankgirot reports it back. */
+interface AutogiroOrder {
   line: number;
-  /** 82 withdrawal, 32 payout. */
   tk: '82' | '32';
   paymentDate: string;
   payerNumber: string;
   amount: number;
   /** As echoed back; leading zeros and blanks stripped (BGC pads it either way). */
   reference: string;
+}
+
+export interface AutogiroPayment extends AutogiroOrder {
   /** 0 approved, 1 insufficient funds, 2 no Autogiro link, 9 retried next banking day; others unknown. */
   status: string;
 }
 
-export interface AutogiroRejected {
-  line: number;
-  tk: '82' | '32';
-  paymentDate: string;
-  payerNumber: string;
-  amount: number;
-  reference: string;
+export interface AutogiroRejected extends AutogiroOrder {
   /** 01 no mandate, 02 account not approved, 03 mandate stopped, … (formats/payments.md 2b). */
   comment: string;
 }
