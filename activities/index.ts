@@ -82,7 +82,7 @@ export function createActivities(activityDeps: ActivityDeps) {
     deliverWebhook: (input: WebhookRef & QueuedWebhookEvent) => deliverWebhook(deps.sql, input),
     giveUpWebhookEvent: (input: WebhookRef & QueuedWebhookEvent) => giveUpWebhookEvent(deps.sql, input),
     collectInboxFiles: (o: { dir: string }) => collectInboxFiles(deps.sql, o.dir, (m) => log.warn(m)),
-    applyPaymentFile: (ref: PaymentFileRef) => applyPaymentFile({ sql: deps.sql, starter: deps.starter ?? { enqueue: () => {} } }, ref),
+    applyPaymentFile: withHeartbeats((ref: PaymentFileRef) => applyPaymentFile({ sql: deps.sql, starter: deps.starter ?? { enqueue: () => {} } }, ref)),
   });
 }
 
