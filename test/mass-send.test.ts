@@ -1,17 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, type Harness } from './helpers/harness.js';
+import { describe, expect, it } from 'vitest';
+import type { Harness } from './helpers/harness.js';
+import { useTestService } from './helpers/service.js';
 import { fixtures, waitFor } from './helpers/fixtures.js';
 
 let h: Harness;
 let key: string;
-
-beforeAll(async () => {
-  h = await createHarness();
-  key = await h.createTenant();
-});
-afterAll(async () => {
-  await h?.close();
-});
+useTestService((t) => ({ h, key } = t), { worker: false });
 
 describe('mass send', () => {
   it('accepts 10,000 invoices in one request: all pending_send, each owned by its own running workflow', async () => {

@@ -1,8 +1,9 @@
 // A payment file outlives its worker: the worker process applying a BgMax file is killed
 // (SIGKILL) halfway; another one finishes the file, and every payment is applied exactly once.
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import pMap from 'p-map';
-import { createHarness, type Harness } from './helpers/harness.js';
+import type { Harness } from './helpers/harness.js';
+import { useTestService } from './helpers/service.js';
 import { fixtures, waitFor } from './helpers/fixtures.js';
 import { killed, startWorkerProcess } from './helpers/worker-process.js';
 import { bgmaxFile } from './helpers/bank-file-builder.js';
@@ -10,14 +11,7 @@ import { bgmaxFile } from './helpers/bank-file-builder.js';
 const PAYMENTS = 600;
 let h: Harness;
 let key: string;
-
-beforeAll(async () => {
-  h = await createHarness();
-  key = await h.createTenant();
-});
-afterAll(async () => {
-  await h?.close();
-});
+useTestService((t) => ({ h, key } = t), { worker: false });
 
 it(`a worker killed halfway through a ${PAYMENTS}-payment BgMax file: another finishes it, each payment applied once`, async () => {
   const f = fixtures(h, key);

@@ -1,7 +1,8 @@
 // Webhook delivery outlives the worker: the worker process that was retrying an endpoint is
 // killed (SIGKILL); another one picks the endpoint's workflow up and every event arrives once.
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createHarness, type Harness } from './helpers/harness.js';
+import { expect, it } from 'vitest';
+import type { Harness } from './helpers/harness.js';
+import { useTestService } from './helpers/service.js';
 import { fixtures, waitFor } from './helpers/fixtures.js';
 import { killed, startWorkerProcess } from './helpers/worker-process.js';
 import { receiver } from './helpers/webhook-receiver.js';
@@ -9,14 +10,7 @@ import { freePort } from '../platform/free-port.js';
 
 let h: Harness;
 let key: string;
-
-beforeAll(async () => {
-  h = await createHarness();
-  key = await h.createTenant();
-});
-afterAll(async () => {
-  await h?.close();
-});
+useTestService((t) => ({ h, key } = t), { worker: false });
 
 it('a worker killed while an endpoint is down: after the restart every event arrives once, in order', async () => {
   const first = await startWorkerProcess(h);

@@ -10,14 +10,16 @@ export interface TestService {
 
 /**
  * The usual test file setup: a harness with a running worker and one tenant; torn down after
- * the file. `bind` receives the parts once they exist (before the first test).
+ * the file. `bind` receives the parts once they exist (before the first test). `worker: false`
+ * for files that run their workers as processes of their own (to kill them).
  */
-export function useTestService(bind: (s: TestService) => void, opts: HarnessOptions | (() => HarnessOptions) = {}) {
+export function useTestService(bind: (s: TestService) => void, opts: (HarnessOptions & { worker?: boolean }) | (() => HarnessOptions) = {}) {
   let h: Harness | undefined;
   let worker: Awaited<ReturnType<Harness['startWorker']>> | undefined;
   beforeAll(async () => {
-    h = await createHarness(typeof opts === 'function' ? opts() : opts);
-    worker = await h.startWorker();
+    const o = typeof opts === 'function' ? opts() : opts;
+    h = await createHarness(o);
+    if ((o as { worker?: boolean }).worker !== false) worker = await h.startWorker();
     const key = await h.createTenant();
     bind({ h, key, f: fixtures(h, key) });
   });
