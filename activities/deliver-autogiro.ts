@@ -1,4 +1,5 @@
 import { writePrivateFile } from '../platform/private-files.js';
+import { nextBankDay } from '../domain/bank-days.js';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Sql } from '../db/client.js';
@@ -36,8 +37,9 @@ export async function deliverAutogiro(
     if (!inv.bankgiro || !inv.autogiro_customer_number) {
       throw ApplicationFailure.nonRetryable('The company has no Autogiro customer number or bankgiro.', FailureType.InvalidRecipient);
     }
-    // The payment date is the due date; one already passed is drawn as soon as possible.
-    const paymentDate = inv.due_date > today ? inv.due_date : 'GENAST';
+    // The payment date is the due date, moved to the next bank day; one already passed is drawn as soon as possible.
+    const bankDay = nextBankDay(inv.due_date);
+    const paymentDate = bankDay > today ? bankDay : 'GENAST';
     let record: string;
     try {
       record = withdrawalRecord({ paymentDate, payerNumber: plan.payerNumber!, amountOre: Number(inv.total_amount), bankgiro: inv.bankgiro, reference: inv.ocr });

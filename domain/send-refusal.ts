@@ -1,4 +1,5 @@
 import { REMINDER_METHODS, type InvoiceStatus, type Method, type SendKind } from './methods.js';
+import { lastOverdueDueDate } from './bank-days.js';
 
 export interface SendCandidate {
   status: InvoiceStatus;
@@ -33,6 +34,7 @@ export function sendRefusal(kind: SendKind, invoice: SendCandidate | undefined, 
   if (!invoice.activeMethods.some((m) => REMINDER_METHODS.includes(m))) {
     return { code: 'no_active_method', message: 'The company has no active method that can carry reminders.' };
   }
-  if (invoice.dueDate >= today) return { code: 'not_overdue', message: `The invoice is not overdue (due ${invoice.dueDate}).` };
+  // Due on a non-bank day means due on the next bank day.
+  if (invoice.dueDate > lastOverdueDueDate(today)) return { code: 'not_overdue', message: `The invoice is not overdue (due ${invoice.dueDate}).` };
   return null;
 }

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { lastOverdueDueDate } from '../../domain/bank-days.js';
 import { newRouter, route, json, type AppDeps } from '../context.js';
 import { invoiceFromRow } from '../../db/rows.js';
 import { stockholmToday } from '../../domain/dates.js';
@@ -11,7 +12,7 @@ const DunningQuery = z.object({
   cursor: z.string().max(200).optional(),
 });
 
-/** The dunning list: sent or reminded invoices whose due date has passed, most overdue first. */
+/** The dunning list: sent or reminded invoices whose due date has passed (a due date on a non-bank day counts as the next bank day), most overdue first. */
 export function dunningRoutes(deps: AppDeps) {
   const { sql } = deps;
   const app = newRouter();
@@ -38,7 +39,7 @@ export function dunningRoutes(deps: AppDeps) {
       const rows = await sql`
         SELECT *, (${today}::date - due_date) AS days_overdue FROM invoices
         WHERE tenant_id = ${tenantId} AND company_id = ${id}
-          AND status IN ('sent', 'reminder') AND due_date < ${today}::date
+          AND status IN ('sent', 'reminder') AND due_date <= ${lastOverdueDueDate(today)}::date
           ${after ? sql`AND (due_date, id) > (${after.due}::date, ${after.id})` : sql``}
         ORDER BY due_date, id
         LIMIT ${q.limit + 1}`;
