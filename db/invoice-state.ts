@@ -263,24 +263,22 @@ async function settleIn(
   status: 'credited' | 'paid',
   describe: (wasPending: boolean, kind: SendKind | null) => { message: string; dedupeKey: string | null },
 ) {
-  {
-    // The row lock orders concurrent credits and payments: exactly one of them settles the invoice.
-    const [before] = await tx`SELECT status, pending_kind, pending_workflow_id FROM invoices WHERE id = ${invoiceId} AND tenant_id = ${tenantId} FOR UPDATE`;
-    if (!before) return { kind: 'not_found' } as const;
-    if (before.status === 'credited' || before.status === 'paid') return { kind: 'conflict', status: before.status } as const;
-    const wasPending = before.status === 'pending_send';
-    await tx`
-      UPDATE invoices SET status = ${status},
-        ${restoreReminderCounters(tx)},
-        ${releaseCentralPrint(tx)},
-        ${clearPendingSend(tx)}
-      WHERE id = ${invoiceId} AND tenant_id = ${tenantId}`;
-    const { message, dedupeKey } = describe(wasPending, before.pending_kind);
-    await appendHistory(tx, { tenantId, invoiceId, type: status, message, dedupeKey });
-    // The send in flight is called off here; should its delivery already be under way, it still counts as sent.
-    if (wasPending) await settleRunItem(tx, before.pending_workflow_id, status === 'credited' ? 'undone' : 'failed');
-    return { kind: 'done', calledOff: wasPending ? (before.pending_kind as SendKind) : null } as const;
-  }
+  // The row lock orders concurrent credits and payments: exactly one of them settles the invoice.
+  const [before] = await tx`SELECT status, pending_kind, pending_workflow_id FROM invoices WHERE id = ${invoiceId} AND tenant_id = ${tenantId} FOR UPDATE`;
+  if (!before) return { kind: 'not_found' } as const;
+  if (before.status === 'credited' || before.status === 'paid') return { kind: 'conflict', status: before.status } as const;
+  const wasPending = before.status === 'pending_send';
+  await tx`
+    UPDATE invoices SET status = ${status},
+      ${restoreReminderCounters(tx)},
+      ${releaseCentralPrint(tx)},
+      ${clearPendingSend(tx)}
+    WHERE id = ${invoiceId} AND tenant_id = ${tenantId}`;
+  const { message, dedupeKey } = describe(wasPending, before.pending_kind);
+  await appendHistory(tx, { tenantId, invoiceId, type: status, message, dedupeKey });
+  // The send in flight is called off here; should its delivery already be under way, it still counts as sent.
+  if (wasPending) await settleRunItem(tx, before.pending_workflow_id, status === 'credited' ? 'undone' : 'failed');
+  return { kind: 'done', calledOff: wasPending ? (before.pending_kind as SendKind) : null } as const;
 }
 
 const kronor = (ore: number) => `${(ore / 100).toFixed(2)} SEK`;
@@ -324,7 +322,7 @@ export async function recordPayment(
     message: `Payment of ${kronor(o.amount)} received on ${o.paidAt} (${o.source}); ${full ? 'the invoice is paid in full' : `${kronor(total - after)} is left to pay`}.${surplus > 0 ? ` ${kronor(surplus)} more than was owed is listed as an unmatched payment.` : ''}`,
     dedupeKey: o.dedupeKey,
   });
-  if (full && inv.status !== 'paid') {
+  if (full) {
     await settleIn(tx, o.tenantId, o.invoiceId, 'paid', (wasPending, kind) => ({
       message: `Invoice paid on ${o.paidAt}.${wasPending ? ` The ${kind === 'reminder' ? 'reminder' : 'send'} waiting to go out will not be delivered if it has not started.` : ''}`,
       dedupeKey: `${o.dedupeKey}:paid`,

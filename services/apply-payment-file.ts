@@ -47,6 +47,14 @@ async function claim(tx: Queryable, f: { tenantId: string; companyId: string; fi
   return Boolean(row);
 }
 
+/** Öre the other parts of one payment (keys `<base>:…`) have already put on invoices. */
+async function takenByOtherParts(tx: Queryable, f: { companyId: string }, base: string, exceptKey: string): Promise<number> {
+  const [used] = await tx`
+    SELECT coalesce(sum(amount), 0)::bigint AS n FROM payment_records
+    WHERE company_id = ${f.companyId} AND record_key LIKE ${`${base}:%`} AND record_key <> ${exceptKey}`;
+  return Number(used.n);
+}
+
 async function unmatched(
   tx: Queryable,
   f: { tenantId: string; companyId: string; fileId: string },
@@ -75,8 +83,7 @@ async function applyPayment(sql: Sql, f: FileCtx, d: BgMaxDeposit, p: BgMaxPayme
       // Several OCRs without a split share what the earlier parts left of the payment.
       let amount = part.amount;
       if (amount === null) {
-        const [used] = await tx`SELECT coalesce(sum(amount), 0)::bigint AS n FROM payment_records WHERE company_id = ${f.companyId} AND record_key LIKE ${`${base}:%`} AND record_key <> ${part.key}`;
-        amount = Math.max(0, p.amount - Number(used.n));
+        amount = Math.max(0, p.amount - (await takenByOtherParts(tx, f, base, part.key)));
       }
       const ocr = ocrOf(part.reference);
       const [inv] = ocr
@@ -102,8 +109,7 @@ async function applyPayment(sql: Sql, f: FileCtx, d: BgMaxDeposit, p: BgMaxPayme
     await sql.begin(async (tx) => {
       const key = `${base}:rest`;
       if (!(await claim(tx, f, key, p.line))) return;
-      const [used] = await tx`SELECT coalesce(sum(amount), 0)::bigint AS n FROM payment_records WHERE company_id = ${f.companyId} AND record_key LIKE ${`${base}:%`} AND record_key <> ${key}`;
-      const rest = p.amount - Number(used.n);
+      const rest = p.amount - (await takenByOtherParts(tx, f, base, key));
       if (rest > 0) await unmatched(tx, f, { key, amount: rest, reference: parts.map((x) => x.reference).join(', '), payerName: p.payerName, date: d.depositDate, reason: 'More than the referenced invoices asked for.' });
     });
   }

@@ -2,6 +2,7 @@
 // PAYMENTS_INBOX_DIR/<companyId>/. Each file is stored (once, by its bytes) and moved to
 // processed/, or — when it does not follow its layout — to rejected/ with the reason beside it.
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Sql } from '../db/client.js';
 import { PaymentFileError } from '../payments/fixed-width.js';
@@ -17,13 +18,8 @@ const COMPANY_DIR = /^cmp_[0-9A-Za-z]+$/;
 async function moveTo(dir: string, sub: 'processed' | 'rejected', name: string): Promise<string> {
   await mkdir(path.join(dir, sub), { recursive: true, mode: 0o700 });
   // A name seen before gets a timestamp, so nothing already there is overwritten.
-  let target = path.join(dir, sub, name);
-  try {
-    await readFile(target);
-    target = path.join(dir, sub, `${Date.now()}-${name}`);
-  } catch {
-    // free
-  }
+  const taken = path.join(dir, sub, name);
+  const target = existsSync(taken) ? path.join(dir, sub, `${Date.now()}-${name}`) : taken;
   await rename(path.join(dir, name), target);
   return target;
 }

@@ -3,8 +3,6 @@ import { ulid } from 'ulid';
 import type { Sql } from '../db/client.js';
 import { readPaymentFile } from '../payments/read-payment-file.js';
 
-export const paymentFileWorkflowId = (fileId: string) => `payment-file-${fileId}`;
-
 /**
  * Checks a received file against its layout (a PaymentFileError names the first bad line) and
  * stores it once: the same bytes again are the file stored before.

@@ -10,7 +10,10 @@ const payments = proxyActivities<Activities>({
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
 
-/** One durable run per received payment file (workflow id `payment-file-<file id>`). */
+/** The one workflow of a received payment file, whoever starts it (the API or an inbox scan). */
+export const paymentFileWorkflowId = (fileId: string) => `payment-file-${fileId}`;
+
+/** One durable run per received payment file (workflow id from paymentFileWorkflowId). */
 export async function applyPaymentFile(ref: PaymentFileRef): Promise<void> {
   await payments.applyPaymentFile(ref);
 }

@@ -1,6 +1,6 @@
 import { ParentClosePolicy, proxyActivities, startChild } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import { applyPaymentFile } from './apply-payment-file.js';
+import { applyPaymentFile, paymentFileWorkflowId } from './apply-payment-file.js';
 
 const inbox = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
@@ -13,7 +13,7 @@ export async function scanPaymentsInbox(o: { dir: string }): Promise<number> {
   for (const f of files) {
     try {
       await startChild(applyPaymentFile, {
-        workflowId: `payment-file-${f.fileId}`,
+        workflowId: paymentFileWorkflowId(f.fileId),
         args: [f],
         // The file's workflow outlives this scan.
         parentClosePolicy: ParentClosePolicy.ABANDON,

@@ -4,21 +4,21 @@ import { newRouter, route, json, type AppDeps } from '../context.js';
 import { ParamsId, PaymentFile, UnmatchedPayment } from '../schemas.js';
 import { notFound, ProblemError } from '../problem.js';
 import { PaymentFileError } from '../../payments/fixed-width.js';
-import { paymentFileWorkflowId, storePaymentFile } from '../../services/store-payment-file.js';
-import { applyPaymentFile } from '../../workflows/apply-payment-file.js';
+import { storePaymentFile } from '../../services/store-payment-file.js';
+import { applyPaymentFile, paymentFileWorkflowId } from '../../workflows/apply-payment-file.js';
 import type { Sql } from '../../db/client.js';
-
-const MAX_FILE_BYTES = 4 * 1024 * 1024;
 
 async function paymentFile(sql: Sql, tenantId: string, id: string) {
   const [f] = await sql`
-    SELECT f.id, f.company_id, f.kind, f.received_at, f.status, f.records,
-      (SELECT count(*) FROM payment_records r WHERE r.file_id = f.id AND r.invoice_id IS NOT NULL)::int AS matched,
-      (SELECT count(*) FROM unmatched_payments u WHERE u.file_id = f.id)::int AS unmatched,
-      (SELECT count(*) FROM payment_records r WHERE r.file_id = f.id AND r.outcome = 'paid')::int AS paid,
-      (SELECT count(*) FROM payment_records r WHERE r.file_id = f.id AND r.outcome = 'partially_paid')::int AS partially_paid,
-      (SELECT count(*) FROM payment_records r WHERE r.file_id = f.id AND r.outcome = 'failed')::int AS failed
-    FROM payment_files f WHERE f.id = ${id} AND f.tenant_id = ${tenantId}`;
+    SELECT f.id, f.company_id, f.kind, f.received_at, f.status, f.records, r.matched, r.paid, r.partially_paid, r.failed,
+      (SELECT count(*) FROM unmatched_payments u WHERE u.file_id = f.id)::int AS unmatched
+    FROM payment_files f,
+      LATERAL (SELECT count(*) FILTER (WHERE invoice_id IS NOT NULL)::int AS matched,
+                      count(*) FILTER (WHERE outcome = 'paid')::int AS paid,
+                      count(*) FILTER (WHERE outcome = 'partially_paid')::int AS partially_paid,
+                      count(*) FILTER (WHERE outcome = 'failed')::int AS failed
+               FROM payment_records WHERE file_id = f.id) r
+    WHERE f.id = ${id} AND f.tenant_id = ${tenantId}`;
   if (!f) return null;
   return {
     id: f.id as string, companyId: f.company_id as string, kind: f.kind, receivedAt: new Date(f.received_at).toISOString(), status: f.status,
@@ -69,8 +69,8 @@ export function paymentFileRoutes(deps: AppDeps) {
       const { id } = c.req.valid('param');
       const [company] = await sql`SELECT 1 FROM companies WHERE id = ${id} AND tenant_id = ${tenantId}`;
       if (!company) throw notFound('The company');
+      // The app's body limit (4 MB) has already refused a larger file.
       const bytes = new Uint8Array(await c.req.arrayBuffer());
-      if (bytes.length > MAX_FILE_BYTES) throw new ProblemError(413, 'body_too_large', 'Body too large', `A payment file may be at most ${MAX_FILE_BYTES} bytes.`);
       const { file, duplicate } = await receivePaymentFile(deps, { tenantId, companyId: id, bytes, source: 'api' });
       return c.json(file, duplicate ? 200 : 202);
     },
