@@ -72,11 +72,12 @@ const client = new Client({ connection: await Connection.connect({ address: temp
 const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
 const starter = new SendStarter({ sql, client, taskQueue: config.taskQueue, log });
 
+const channels = createChannels(config);
 const worker = await createWorker({
   connection: nativeConnection,
   namespace: config.temporalNamespace,
   taskQueue: config.taskQueue,
-  deps: { sql, ...createChannels(config), logger: logger.child({ component: 'worker' }), starter },
+  deps: { sql, ...channels, logger: logger.child({ component: 'worker' }), starter },
   tracing,
 });
 const workerDone = worker.run();
@@ -84,7 +85,7 @@ await ensurePaymentsInboxSchedule(client, { taskQueue: config.taskQueue, dir: pa
 const stopReconciler = startReconcileLoop({ sql, client, taskQueue: config.taskQueue, log });
 
 const adminToken = config.adminToken ?? randomBytes(24).toString('base64url');
-const app = createApp({ sql, temporal: { client, taskQueue: config.taskQueue }, adminToken, starter, log, logger, sdkMetricsUrl });
+const app = createApp({ sql, temporal: { client, taskQueue: config.taskQueue }, adminToken, starter, log, logger, sdkMetricsUrl, kivra: channels.kivra });
 const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host });
 if (config.bounceSmtpPort !== null) {
   const listener = await startBounceListener({ sql, starter, log }, { port: config.bounceSmtpPort, host: config.host });

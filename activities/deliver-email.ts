@@ -3,6 +3,7 @@ import type { Sql } from '../db/client.js';
 import { isPermanentSmtpError, type EmailChannel } from '../channels/email.js';
 import { isDeliverableEmail } from '../domain/email-address.js';
 import { formatMoney, LABELS } from '../documents/labels.js';
+import { reminderAmountLines } from '../documents/reminder-lines.js';
 import { FailureType, type SendRef } from '../domain/send.js';
 import { loadSendContext } from './load-send-context.js';
 import type { SendCache } from './send-cache.js';
@@ -43,6 +44,13 @@ export async function deliverEmail(
   const forInvoice = isReminder ? (lang === 'sv' ? ' för faktura' : ' for invoice') : '';
   const amount = formatMoney(Number(inv.total_amount), inv.currency, lang);
   const domain = deps.mailFrom.split('@')[1] ?? 'localhost';
+  const money = (ore: number) => formatMoney(ore, inv.currency, lang);
+  // A reminder with a fee, interest or a part paid spells out its new total; else the amount due.
+  function amountLines(): string[] {
+    const charges = isReminder ? inv.reminder_charges : null;
+    if (!charges || charges.total === Number(inv.total_amount)) return [`${isReminder ? L.amountDue : L.total}: ${amount}`];
+    return reminderAmountLines(charges, Number(inv.total_amount), lang).map((l) => `${l.label}: ${money(l.amount)}${l.detail ? ` (${l.detail})` : ''}`);
+  }
   let sent: { messageId: string };
   try {
     sent = await deps.email.send({
@@ -53,8 +61,9 @@ export async function deliverEmail(
       text: [
         `${title}${forInvoice} ${inv.number}`,
         '',
-        `${isReminder ? L.amountDue : L.total}: ${amount}`,
+        ...amountLines(),
         `${isReminder ? L.originalDueDate : L.dueDate}: ${inv.due_date}`,
+        ...(isReminder && inv.reminder_charges ? [`${L.payBy}: ${inv.reminder_charges.dueDate}`] : []),
         `${L.bankgiro}: ${ctx.company.bankgiro ?? '—'}`,
         `${L.ocr}: ${inv.ocr}`,
         '',

@@ -2,6 +2,7 @@ import type { Sql } from '../db/client.js';
 import type { EmailChannel } from '../channels/email.js';
 import type { PrintProvider } from '../channels/print-provider.js';
 import type { EInvoiceChannel } from '../channels/pagero.js';
+import type { KivraChannel } from '../channels/kivra.js';
 import type { SendRef } from '../domain/send.js';
 import { planDelivery, type DeliveryPlan } from './plan-delivery.js';
 import { renderDocument } from './render-document.js';
@@ -10,6 +11,7 @@ import { deliverOwnPrinter } from './deliver-own-printer.js';
 import { deliverCentralPrint } from './deliver-central-print.js';
 import { deliverEInvoice } from './deliver-e-invoice.js';
 import { deliverAutogiro } from './deliver-autogiro.js';
+import { deliverKivra } from './deliver-kivra.js';
 import { creditAfterSend, recordDelivered } from './record-outcome.js';
 import { markUndone, restoreAfterFailure } from '../db/invoice-state.js';
 import { withDatabaseErrorsClassified } from './database-errors.js';
@@ -29,6 +31,7 @@ export interface ActivityDeps {
   bounceAddress?: string;
   print: PrintProvider;
   eInvoice: EInvoiceChannel;
+  kivra: KivraChannel;
   autogiroOutboxDir: string;
   /** Test seam: called when the SMTP server has accepted an e-mail and that is recorded. */
   afterEmailAccepted?: (workflowId: string) => void;
@@ -64,6 +67,7 @@ export function createActivities(activityDeps: ActivityDeps) {
     deliverCentralPrint: withHeartbeats((input: DeliverInput) => deliverCentralPrint(deps, input)),
     deliverEInvoice: withHeartbeats((input: DeliverInput) => deliverEInvoice(deps, input)),
     deliverAutogiro: withHeartbeats((input: DeliverInput) => deliverAutogiro(deps, input)),
+    deliverKivra: withHeartbeats((input: DeliverInput) => deliverKivra(deps, input)),
     recordDelivered: async (input: Parameters<typeof recordDelivered>[1]) => {
       await recordDelivered(deps.sql, input);
       log.info({ ...sendFields(input.ref), method: input.plan.method, externalId: input.externalId ?? undefined }, 'delivered');

@@ -6,6 +6,7 @@ import { FailureType, type SendRef } from '../domain/send.js';
 import { loadSendContext } from './load-send-context.js';
 import { deliveryFactsFor } from '../services/delivery-facts.js';
 import type { SendCache } from './send-cache.js';
+import type { KivraChannel } from '../channels/kivra.js';
 
 export interface DeliveryPlan {
   method: Method;
@@ -21,6 +22,7 @@ export interface DeliveryPlan {
 export interface PlanDeps {
   sql: Sql;
   cache?: SendCache;
+  kivra?: Pick<KivraChannel, 'isUser'>;
 }
 
 /** Re-reads the invoice right before delivery and picks method and recipient (SPEC §6). */
@@ -35,7 +37,7 @@ export async function planDelivery(deps: PlanDeps, ref: SendRef): Promise<Delive
       FailureType.NoLongerPending,
     );
   }
-  const { facts, payerNumber } = await deliveryFactsFor(deps.sql, ctx, ref.kind);
+  const { facts, payerNumber } = await deliveryFactsFor(deps.sql, ctx, ref.kind, deps.kivra);
   const resolution = resolveDelivery(facts);
   if (!resolution.ok) {
     throw ApplicationFailure.create({

@@ -38,7 +38,7 @@ export function documentFromContext(ctx: SendContext, template: DocumentTemplate
       lines: inv.lines,
       totals: computeTotals(inv.lines),
     },
-    reminder: kind === 'reminder' ? { number: inv.reminder_count, date: inv.reminder_date } : undefined,
+    reminder: kind === 'reminder' ? { number: inv.reminder_count, date: inv.reminder_date, charges: inv.reminder_charges ?? null } : undefined,
   };
 }
 

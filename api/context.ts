@@ -2,6 +2,7 @@ import { OpenAPIHono, createRoute, type RouteConfig, type z } from '@hono/zod-op
 import type { Client } from '@temporalio/client';
 import type { Sql } from '../db/client.js';
 import type { SendStarter } from '../services/send-starter.js';
+import type { KivraChannel } from '../channels/kivra.js';
 import type { PinoLogger } from 'hono-pino';
 import type { Logger } from '../platform/logger.js';
 import { Problem } from './schemas.js';
@@ -18,6 +19,8 @@ export interface AppDeps {
   logger?: Logger;
   /** Where this process's Temporal SDK serves its own metrics, passed on by /metrics. */
   sdkMetricsUrl?: string | null;
+  /** Asked by the delivery-plan explanation whether a person is a Kivra user; unset: not asked. */
+  kivra?: Pick<KivraChannel, 'isUser'>;
 }
 
 export type AppEnv = { Variables: { tenantId: string; requestId: string; logger?: PinoLogger } };

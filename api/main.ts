@@ -1,10 +1,12 @@
 // Production API process: the HTTP contract of API.md; sends are started on the worker's task queue.
+import path from 'node:path';
 import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../config.js';
 import { connect } from '../db/client.js';
 import { migrate } from '../db/migrate.js';
 import { createApp } from './app.js';
+import { createKivraChannel } from '../channels/kivra.js';
 import { SendStarter } from '../services/send-starter.js';
 import { startBounceListener } from '../platform/bounce-listener.js';
 import { createLogger } from '../platform/logger.js';
@@ -31,6 +33,7 @@ const app = createApp({
   adminToken: config.adminToken,
   log,
   logger,
+  kivra: createKivraChannel({ url: config.kivraApiUrl, clientId: config.kivraClientId, clientSecret: config.kivraClientSecret, outboxDir: path.join(config.outboxDir, 'kivra') }),
 });
 const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host });
 const listener = config.bounceSmtpPort === null ? null : await startBounceListener({ sql, starter, log }, { port: config.bounceSmtpPort, host: config.host });

@@ -5,6 +5,8 @@ import { isDeliverableEmail } from '../domain/email-address.js';
 import { isValidOcr } from '../domain/ocr.js';
 import { computeTotals } from '../domain/totals.js';
 import { MAX_LOGO_BYTES } from '../documents/logo-image.js';
+import { normalizePersonalIdentityNumber } from '../domain/personal-identity-number.js';
+import { MAX_REMINDER_FEE_ORE } from '../domain/reminder-charges.js';
 
 // Request bodies are strict: an unknown field is a 422, not silently ignored.
 
@@ -43,6 +45,13 @@ export const Tenant = z.object({ id: z.string(), name: z.string(), apiKey: z.str
 const orgNumber = z.string().trim().regex(/^\d{6}-?\d{4}$/, 'must be a Swedish organisation number (NNNNNN-NNNN)');
 const bankgiro = z.string().trim().regex(/^\d{3,4}-?\d{4}$/, 'must be a bankgiro number (NNN-NNNN or NNNN-NNNN)');
 const peppolId = z.string().trim().regex(/^\d{4}:[A-Za-z0-9.\-_]{1,50}$/, 'must be a PEPPOL participant id such as 0007:5567321707');
+// Kivra's tenant keys are hexadecimal.
+const kivraTenantKey = z.string().trim().regex(/^[0-9a-fA-F]{8,64}$/, 'must be the Kivra tenant key (8 to 64 hexadecimal characters)');
+/** Stored as 12 digits; a hyphen before the last four is accepted. */
+const personalIdentityNumber = z
+  .string()
+  .refine((v) => normalizePersonalIdentityNumber(v) !== null, 'must be a Swedish personal identity number of 12 digits (YYYYMMDDNNNN) with a valid check digit')
+  .transform((v) => normalizePersonalIdentityNumber(v)!);
 
 export const CompanyCreate = z.strictObject({
   name: text(200),
@@ -55,7 +64,9 @@ export const CompanyCreate = z.strictObject({
   logo: LogoUpload.optional(),
   autogiroCustomerNumber: z.string().regex(/^\d{1,6}$/, 'must be up to 6 digits').optional(),
   peppolId: peppolId.optional(),
+  kivraTenantKey: kivraTenantKey.optional(),
 });
+export const CompanyPatch = z.strictObject({ kivraTenantKey: kivraTenantKey.nullable() }).partial();
 
 export const Company = z
   .object({
@@ -69,18 +80,35 @@ export const Company = z
     bankgiro: z.string().nullable(),
     autogiroCustomerNumber: z.string().nullable(),
     peppolId: z.string().nullable(),
+    kivraTenantKey: z.string().nullable(),
     hasLogo: z.boolean(),
   })
   .openapi('Company');
 
+export const LateInterestSchema = z
+  .strictObject({
+    mode: z.enum(['none', 'reference_plus_8']),
+    referenceRatePercent: z.number().min(-5).max(30).multipleOf(0.01).nullish(),
+    referenceRateDate: CalendarDate.nullish(),
+  })
+  .superRefine((v, ctx) => {
+    if (v.mode !== 'reference_plus_8') return;
+    if (v.referenceRatePercent == null) ctx.addIssue({ code: 'custom', path: ['referenceRatePercent'], message: "is required when mode is 'reference_plus_8' (the Riksbank's reference rate, in percent)" });
+    if (v.referenceRateDate == null) ctx.addIssue({ code: 'custom', path: ['referenceRateDate'], message: "is required when mode is 'reference_plus_8' (the date the reference rate applies from)" });
+  })
+  .openapi('LateInterest');
+
 export const SettingsUpdate = z.strictObject({
-  activeMethods: z.array(MethodSchema).max(5),
+  activeMethods: z.array(MethodSchema).max(6),
   defaultMethod: MethodSchema.nullable(),
   fallbackMethod: MethodSchema.nullable(),
   reminderDistribution: z.boolean(),
   undoWindowSeconds: z.number().int().min(0).max(86400).default(300),
   linkInvoiceToOrganization: z.boolean(),
   bounceFallback: z.boolean().optional(),
+  reminderFee: z.number().int().min(0).max(MAX_REMINDER_FEE_ORE, 'must be at most 6000 öre (60 kr, the statutory maximum for a reminder)').optional(),
+  lateInterest: LateInterestSchema.optional(),
+  combineEnvelopes: z.boolean().optional(),
 });
 export const Settings = z
   .object({
@@ -91,6 +119,9 @@ export const Settings = z
     undoWindowSeconds: z.number().int(),
     linkInvoiceToOrganization: z.boolean(),
     bounceFallback: z.boolean(),
+    reminderFee: z.number().int(),
+    lateInterest: LateInterestSchema,
+    combineEnvelopes: z.boolean(),
     canSend: z.boolean(),
     canSendReminders: z.boolean(),
   })
@@ -122,6 +153,7 @@ export const PersonCreate = z.strictObject({
   address: AddressSchema.nullish(),
   distributionMethod: MethodSchema.nullish(),
   organizationId: z.string().max(100).nullish(),
+  personalIdentityNumber: personalIdentityNumber.nullish(),
 });
 export const PersonPatch = PersonCreate.partial();
 export const Person = z
@@ -133,6 +165,7 @@ export const Person = z
     address: AddressSchema.nullable(),
     distributionMethod: MethodSchema.nullable(),
     organizationId: z.string().nullable(),
+    personalIdentityNumber: z.string().nullable(),
   })
   .openapi('Person');
 

@@ -281,8 +281,8 @@ export const STATUS_NAMES: Record<Lang, Record<InvoiceStatus, string>> = {
 };
 
 export const METHOD_NAMES: Record<Lang, Record<Method, string>> = {
-  sv: { email: 'E-post', central_print: 'Central utskrift', e_invoice: 'E-faktura (Pagero)', autogiro: 'Autogiro', own_printer: 'Egen skrivare' },
-  en: { email: 'E-mail', central_print: 'Central print', e_invoice: 'E-invoice (Pagero)', autogiro: 'Autogiro', own_printer: 'Own printer' },
+  sv: { email: 'E-post', central_print: 'Central utskrift', e_invoice: 'E-faktura (Pagero)', autogiro: 'Autogiro', own_printer: 'Egen skrivare', kivra: 'Kivra' },
+  en: { email: 'E-mail', central_print: 'Central print', e_invoice: 'E-invoice (Pagero)', autogiro: 'Autogiro', own_printer: 'Own printer', kivra: 'Kivra' },
 };
 
 export const CHOICE_NAMES: Record<Lang, Record<'customer' | 'default' | 'fallback', string>> = {

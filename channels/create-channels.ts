@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import { createEmailChannel } from './email.js';
 import { createPrintProvider } from './print-provider.js';
 import { createEInvoiceChannel } from './pagero.js';
+import { createKivraChannel } from './kivra.js';
 
 /** The channel adapters as configured by the environment: real endpoints when set, else the outbox folders. */
 export function createChannels(config: Config) {
@@ -12,6 +13,7 @@ export function createChannels(config: Config) {
     bounceAddress: config.bounceAddress,
     print: createPrintProvider({ url: config.printProviderUrl, token: config.printProviderToken, outboxDir: path.join(config.outboxDir, 'print') }),
     eInvoice: createEInvoiceChannel({ url: config.pageroApiUrl, token: config.pageroApiToken, outboxDir: path.join(config.outboxDir, 'einvoice') }),
+    kivra: createKivraChannel({ url: config.kivraApiUrl, clientId: config.kivraClientId, clientSecret: config.kivraClientSecret, outboxDir: path.join(config.outboxDir, 'kivra') }),
     autogiroOutboxDir: config.autogiroOutboxDir,
   };
 }

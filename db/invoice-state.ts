@@ -7,6 +7,7 @@ import { settleRunItem } from './send-runs.js';
 import { METHOD_LABEL, STATUS_LABEL, type InvoiceStatus, type Method, type SendKind } from '../domain/methods.js';
 import { describeRejections, type Rejection } from '../domain/resolve-delivery.js';
 import type { SendRef } from '../domain/send.js';
+import type { ReminderCharges } from '../domain/reminder-charges.js';
 import { sendMetrics } from '../platform/metrics.js';
 
 /** Forgets the send in flight and what it would have restored. */
@@ -14,12 +15,13 @@ const clearPendingSend = (sql: Queryable) => sql`
   pending_workflow_id = NULL, pending_kind = NULL, pending_template_id = NULL, pending_request_id = NULL,
   pending_since = NULL, pending_undo_until = NULL, pending_after_bounce = false, pending_fallback_only = false,
   previous_status = NULL, previous_reminder_count = NULL, previous_reminder_date = NULL,
-  updated_at = now()`;
+  previous_reminder_charges = NULL, updated_at = now()`;
 
 /** Gives a reminder that never went out its count and date back; leaves an invoice send as it is. */
 const restoreReminderCounters = (sql: Queryable) => sql`
   reminder_count = CASE WHEN pending_kind = 'reminder' THEN previous_reminder_count ELSE reminder_count END,
-  reminder_date = CASE WHEN pending_kind = 'reminder' THEN previous_reminder_date ELSE reminder_date END`;
+  reminder_date = CASE WHEN pending_kind = 'reminder' THEN previous_reminder_date ELSE reminder_date END,
+  reminder_charges = CASE WHEN pending_kind = 'reminder' THEN previous_reminder_charges ELSE reminder_charges END`;
 
 /** A central-print reservation of the send in flight that never completed is given back. */
 const releaseCentralPrint = (sql: Queryable) => sql`
@@ -35,6 +37,8 @@ export interface PendingSend {
   workflowId: string;
   undoUntil: string;
   message: string;
+  /** A new reminder's fee, interest and due date; null keeps what the invoice has. */
+  reminderCharges?: ReminderCharges | null;
 }
 
 /** Accepted sends become `pending_send`, each owned by its workflow id, remembering what to restore. */
@@ -62,6 +66,8 @@ export async function markPending(
       previous_status = i.status,
       previous_reminder_count = i.reminder_count,
       previous_reminder_date = i.reminder_date,
+      previous_reminder_charges = i.reminder_charges,
+      reminder_charges = coalesce(u.charges::jsonb, i.reminder_charges),
       reminder_count = CASE WHEN ${o.kind} = 'reminder' AND NOT ${afterBounce} THEN i.reminder_count + 1 ELSE i.reminder_count END,
       reminder_date = CASE WHEN ${o.kind} = 'reminder' AND NOT ${afterBounce} THEN ${o.today}::date ELSE i.reminder_date END,
       pending_after_bounce = ${afterBounce},
@@ -74,7 +80,8 @@ export async function markPending(
       pending_since = now(),
       pending_undo_until = u.until,
       updated_at = now()
-    FROM unnest(${ids}::text[], ${wfs}::text[], ${o.sends.map((s) => s.undoUntil)}::timestamptz[]) AS u(id, wf, until)
+    FROM unnest(${ids}::text[], ${wfs}::text[], ${o.sends.map((s) => s.undoUntil)}::timestamptz[],
+                ${o.sends.map((s) => (s.reminderCharges ? JSON.stringify(s.reminderCharges) : null))}::text[]) AS u(id, wf, until, charges)
     WHERE i.id = u.id AND i.tenant_id = ${o.tenantId}`;
   await tx`
     INSERT INTO invoice_history (tenant_id, invoice_id, type, message, workflow_id)

@@ -1,6 +1,7 @@
 // Database rows → the API's shapes (camelCase, ISO instants). One place, used by the API and the activities.
 import type { Method, InvoiceStatus } from '../domain/methods.js';
 import type { Address, Party } from '../domain/recipient.js';
+import type { LateInterest } from '../domain/reminder-charges.js';
 import type { InvoiceLine } from '../domain/totals.js';
 
 type Row = Record<string, any>;
@@ -19,6 +20,7 @@ export function companyFromRow(r: Row) {
     bankgiro: (r.bankgiro ?? null) as string | null,
     autogiroCustomerNumber: (r.autogiro_customer_number ?? null) as string | null,
     peppolId: (r.peppol_id ?? null) as string | null,
+    kivraTenantKey: (r.kivra_tenant_key ?? null) as string | null,
     hasLogo: r.logo_content_type != null,
   };
 }
@@ -31,6 +33,9 @@ export interface Settings {
   undoWindowSeconds: number;
   linkInvoiceToOrganization: boolean;
   bounceFallback: boolean;
+  reminderFee: number;
+  lateInterest: LateInterest;
+  combineEnvelopes: boolean;
   canSend: boolean;
   canSendReminders: boolean;
 }
@@ -45,6 +50,13 @@ export function settingsFromRow(r: Row): Settings {
     undoWindowSeconds: r.undo_window_seconds,
     linkInvoiceToOrganization: r.link_invoice_to_organization,
     bounceFallback: r.bounce_fallback,
+    reminderFee: r.reminder_fee,
+    lateInterest: {
+      mode: r.late_interest_mode,
+      referenceRatePercent: r.reference_rate_percent == null ? null : Number(r.reference_rate_percent),
+      referenceRateDate: r.reference_rate_date ?? null,
+    },
+    combineEnvelopes: r.combine_envelopes,
     canSend: activeMethods.length > 0,
     canSendReminders:
       r.reminder_distribution && activeMethods.some((m) => m === 'email' || m === 'central_print' || m === 'own_printer'),
@@ -72,6 +84,7 @@ export function personFromRow(r: Row) {
     address: (r.address ?? null) as Address | null,
     distributionMethod: (r.distribution_method ?? null) as Method | null,
     organizationId: r.organization_id ?? null,
+    personalIdentityNumber: (r.personal_identity_number ?? null) as string | null,
   };
 }
 

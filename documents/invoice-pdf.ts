@@ -4,6 +4,8 @@ import path from 'node:path';
 import type { Address, PostalRecipient } from '../domain/recipient.js';
 import { lineNet, type InvoiceLine, type Totals } from '../domain/totals.js';
 import { LABELS, formatMoney, type Language } from './labels.js';
+import { reminderAmountLines } from './reminder-lines.js';
+import type { ReminderCharges } from '../domain/reminder-charges.js';
 
 const require = createRequire(import.meta.url);
 // pdfmake's server build is CommonJS; one configured instance per process.
@@ -55,7 +57,8 @@ export interface InvoiceDocument {
     lines: InvoiceLine[];
     totals: Totals;
   };
-  reminder?: { number: number; date: string };
+  /** `charges` absent on reminders requested before fees and interest existed. */
+  reminder?: { number: number; date: string; charges?: ReminderCharges | null };
 }
 
 /** The standard template: what central print always uses (SPEC §4.2). */
@@ -78,6 +81,12 @@ export function invoiceDocDefinition(d: InvoiceDocument): Record<string, unknown
   const accent = d.template.accentColor ?? '#1f3a5f';
   const money = (ore: number) => formatMoney(ore, d.invoice.currency, d.template.language);
   const isReminder = d.kind === 'reminder';
+  const reminderCharges = isReminder ? (d.reminder?.charges ?? null) : null;
+  // A reminder that adds nothing (no fee, no interest, nothing paid) shows the amount due alone.
+  const charges = reminderCharges && reminderCharges.total !== d.invoice.totals.totalAmount ? reminderCharges : null;
+  // What the payment slip asks for: a reminder's new total by its own due date when it charges one.
+  const toPay = charges ? charges.total : d.invoice.totals.totalAmount;
+  const payBy = reminderCharges ? reminderCharges.dueDate : d.invoice.dueDate;
   const title = isReminder ? `${L.reminder} ${d.reminder?.number ?? ''}`.trim() : L.invoice;
   const c = d.company;
 
@@ -87,6 +96,7 @@ export function invoiceDocDefinition(d: InvoiceDocument): Record<string, unknown
         [L.reminderDate, d.reminder?.date ?? ''],
         [L.invoiceNumber, d.invoice.number],
         [L.originalDueDate, d.invoice.dueDate],
+        ...(reminderCharges ? ([[L.payBy, reminderCharges.dueDate]] as [string, string][]) : []),
         [L.ocr, d.invoice.ocr],
       ]
     : [
@@ -160,10 +170,15 @@ export function invoiceDocDefinition(d: InvoiceDocument): Record<string, unknown
                 `${L.vat} ${g.rate} % (${money(g.taxableAmount)})`,
                 { text: money(g.vatAmount), alignment: 'right' },
               ]),
-              [
+              ...(charges
+                ? reminderAmountLines(charges, d.invoice.totals.totalAmount, d.template.language).map((l) => [
+                    l.detail ? { text: [{ text: l.label, bold: l.bold }, { text: `\n${l.detail}`, fontSize: 7, color: '#555555' }] } : { text: l.label, bold: l.bold },
+                    { text: money(l.amount), bold: l.bold, alignment: 'right' },
+                  ])
+                : [[
                 { text: isReminder ? L.amountDue : L.total, bold: true },
                 { text: money(d.invoice.totals.totalAmount), bold: true, alignment: 'right' },
-              ],
+              ]]),
             ],
           },
           layout: 'lightHorizontalLines',
@@ -178,9 +193,9 @@ export function invoiceDocDefinition(d: InvoiceDocument): Record<string, unknown
           [
             { text: `${L.bankgiro}\n${c.bankgiro ?? '—'}`, bold: true },
             { text: `${L.ocr}\n${d.invoice.ocr}`, bold: true },
-            { text: `${isReminder ? L.amountDue : L.total}\n${money(d.invoice.totals.totalAmount)}`, bold: true },
+            { text: `${isReminder && !charges ? L.amountDue : L.total}\n${money(toPay)}`, bold: true },
           ],
-          [{ text: `${L.dueDate}: ${d.invoice.dueDate}. ${L.payWith}`, colSpan: 3, fontSize: 8 }, {}, {}],
+          [{ text: `${reminderCharges ? L.payBy : L.dueDate}: ${payBy}. ${L.payWith}`, colSpan: 3, fontSize: 8 }, {}, {}],
         ],
       },
     },

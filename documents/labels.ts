@@ -27,6 +27,11 @@ export const LABELS = {
     fSkatt: 'Godkänd för F-skatt',
     reminderText: 'Vi har ännu inte fått betalt för fakturan nedan. Vänligen betala förfallet belopp snarast.',
     payWith: 'Betala till bankgiro och ange OCR-numret.',
+    originalAmount: 'Ursprungligt belopp',
+    alreadyPaid: 'Inbetalt',
+    reminderFee: 'Påminnelseavgift',
+    lateInterest: 'Dröjsmålsränta',
+    payBy: 'Betala senast',
   },
   en: {
     invoice: 'Invoice',
@@ -54,6 +59,11 @@ export const LABELS = {
     fSkatt: 'Approved for F-tax',
     reminderText: 'We have not yet received payment for the invoice below. Please pay the amount due as soon as possible.',
     payWith: 'Pay to the bankgiro and quote the OCR reference.',
+    originalAmount: 'Original amount',
+    alreadyPaid: 'Paid',
+    reminderFee: 'Reminder fee',
+    lateInterest: 'Late-payment interest',
+    payBy: 'Pay by',
   },
 } satisfies Record<Language, Record<string, string>>;
 
@@ -68,4 +78,15 @@ export function formatMoney(ore: number, currency: string, language: Language): 
     moneyFormats.set(key, format);
   }
   return format.format(ore / 100);
+}
+
+const percentFormats = { sv: new Intl.NumberFormat('sv-SE', { minimumFractionDigits: 2, maximumFractionDigits: 2 }), en: new Intl.NumberFormat('en-GB', { minimumFractionDigits: 2, maximumFractionDigits: 2 }) };
+
+/** "31 dagar à 10,00 % (referensräntan 2,00 % per 2026-07-01 + 8 procentenheter)": how the interest was counted. */
+export function interestBasis(c: { interestDays: number; interestRatePercent: number; referenceRateDate: string | null }, language: Language): string {
+  const pct = (n: number) => percentFormats[language].format(n);
+  const reference = c.interestRatePercent - 8;
+  return language === 'sv'
+    ? `${c.interestDays} ${c.interestDays === 1 ? 'dag' : 'dagar'} à ${pct(c.interestRatePercent)} % (referensräntan ${pct(reference)} % per ${c.referenceRateDate} + 8 procentenheter)`
+    : `${c.interestDays} ${c.interestDays === 1 ? 'day' : 'days'} at ${pct(c.interestRatePercent)} % (reference rate ${pct(reference)} % as of ${c.referenceRateDate} + 8 percentage points)`;
 }

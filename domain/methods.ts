@@ -1,4 +1,4 @@
-export const METHODS = ['email', 'central_print', 'e_invoice', 'autogiro', 'own_printer'] as const;
+export const METHODS = ['email', 'central_print', 'e_invoice', 'autogiro', 'own_printer', 'kivra'] as const;
 export type Method = (typeof METHODS)[number];
 
 /** Only these can carry payment reminders (SPEC §5). */
@@ -16,6 +16,7 @@ export const METHOD_LABEL: Record<Method, string> = {
   e_invoice: 'e-invoice (Pagero)',
   autogiro: 'Autogiro',
   own_printer: 'own printer',
+  kivra: 'Kivra',
 };
 
 export const STATUS_LABEL: Record<InvoiceStatus, string> = {

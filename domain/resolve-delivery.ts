@@ -1,6 +1,7 @@
 import { METHOD_LABEL, REMINDER_METHODS, type Method, type SendKind } from './methods.js';
 import { isDeliverableEmail } from './email-address.js';
 import { formatPostal, incompleteAddressReason, type PostalRecipient } from './recipient.js';
+import { maskPersonalIdentityNumber } from './personal-identity-number.js';
 
 /** Everything resolution looks at, read in one go by the planning activity. Pure data, no I/O. */
 export interface DeliveryFacts {
@@ -21,6 +22,18 @@ export interface DeliveryFacts {
   totalAmount: number;
   /** An Autogiro withdrawal of this invoice failed: it is not drawn by Autogiro again. */
   autogiroFailed?: boolean;
+  /** Kivra: absent in plans recorded before Kivra existed. */
+  kivra?: KivraFacts;
+}
+
+export interface KivraFacts {
+  companyHasTenantKey: boolean;
+  personalIdentityNumber: string | null;
+  /** Asked of Kivra when Kivra is one of the candidates; null when not asked. */
+  isUser: boolean | null;
+  /** Kivra refused the question for good (its own words). */
+  lookupRefused?: string;
+  companyHasBankgiro: boolean;
 }
 
 /** The Autogiro amount field holds 12 digits of öre. */
@@ -32,7 +45,8 @@ export type Choice = 'customer' | 'default' | 'fallback';
 export type RejectionCode =
   | 'not_active' | 'cannot_remind' | 'no_email' | 'invalid_email' | 'incomplete_address' | 'print_limit'
   | 'not_organization' | 'no_peppol_id' | 'company_ids_missing' | 'no_autogiro_setup' | 'no_mandate'
-  | 'amount_not_positive' | 'amount_too_large' | 'no_address' | 'autogiro_failed';
+  | 'amount_not_positive' | 'amount_too_large' | 'no_address' | 'autogiro_failed'
+  | 'not_person' | 'no_kivra_setup' | 'no_personal_number' | 'not_kivra_user' | 'kivra_refused';
 
 export interface Rejection {
   method: Method;
@@ -88,11 +102,33 @@ function eligibility(method: Method, f: DeliveryFacts): { reason: string; code: 
     case 'own_printer':
       if (!f.postal) return { reason: 'the recipient has no postal address', code: 'no_address' };
       return { recipient: formatPostal(f.postal) };
+    case 'kivra': {
+      if (f.customerIsOrganization) return { reason: 'Kivra is used for private persons only', code: 'not_person' };
+      const k = f.kivra;
+      if (!k?.companyHasTenantKey || !k.companyHasBankgiro) return { reason: 'the company has no Kivra tenant key or no bankgiro', code: 'no_kivra_setup' };
+      if (!k.personalIdentityNumber) return { reason: 'the customer has no personal identity number', code: 'no_personal_number' };
+      if (k.lookupRefused) return { reason: `Kivra could not be asked about the customer: ${k.lookupRefused}`, code: 'kivra_refused' };
+      if (k.isUser === false) return { reason: 'the customer is not a Kivra user, or has turned off mail from the company', code: 'not_kivra_user' };
+      return { recipient: `Kivra ${maskPersonalIdentityNumber(k.personalIdentityNumber)}` };
+    }
   }
 }
 
 /** SPEC §6: customer's method → company default → company fallback; the first eligible one wins. */
 export function resolveDelivery(f: DeliveryFacts & { afterBounce?: boolean; fallbackOnly?: boolean }): Resolution {
+  const rejected: Rejection[] = [];
+  for (const c of candidateMethods(f)) {
+    const e = eligibility(c.method, f);
+    if ('recipient' in e) return { ok: true, method: c.method, choice: c.choice, recipient: e.recipient, rejected };
+    rejected.push({ ...c, reason: e.reason, code: e.code });
+  }
+  return { ok: false, rejected };
+}
+
+/** The methods resolution would try, in order (also tells the planner whether Kivra needs asking). */
+export function candidateMethods(
+  f: Pick<DeliveryFacts, 'customerMethod' | 'defaultMethod' | 'fallbackMethod'> & { afterBounce?: boolean; fallbackOnly?: boolean },
+): { method: Method; choice: Choice }[] {
   const candidates: { method: Method; choice: Choice }[] = [];
   const seen = new Set<Method>();
   // After a bounced e-mail only the company's fallback method is tried, and never e-mail again.
@@ -110,13 +146,7 @@ export function resolveDelivery(f: DeliveryFacts & { afterBounce?: boolean; fall
       candidates.push({ method, choice });
     }
   }
-  const rejected: Rejection[] = [];
-  for (const c of candidates) {
-    const e = eligibility(c.method, f);
-    if ('recipient' in e) return { ok: true, method: c.method, choice: c.choice, recipient: e.recipient, rejected };
-    rejected.push({ ...c, reason: e.reason, code: e.code });
-  }
-  return { ok: false, rejected };
+  return candidates;
 }
 
 export function describeRejections(rejected: Rejection[]): string {

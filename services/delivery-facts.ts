@@ -1,6 +1,8 @@
 import type { Sql } from '../db/client.js';
 import { priorityPostal } from '../domain/recipient.js';
-import type { DeliveryFacts } from '../domain/resolve-delivery.js';
+import { candidateMethods, type DeliveryFacts, type KivraFacts } from '../domain/resolve-delivery.js';
+import type { KivraChannel } from '../channels/kivra.js';
+import { PermanentDeliveryError } from '../channels/permanent-error.js';
 import type { SendKind } from '../domain/methods.js';
 import type { SendContext } from '../activities/load-send-context.js';
 
@@ -12,6 +14,8 @@ export async function deliveryFactsFor(
   sql: Sql,
   ctx: SendContext,
   kind: SendKind,
+  /** Asked whether the person is a Kivra user, when Kivra is among the candidates; unset: not asked. */
+  kivra?: Pick<KivraChannel, 'isUser'>,
 ): Promise<{ facts: DeliveryFacts & { afterBounce: boolean; fallbackOnly: boolean }; payerNumber: string | null }> {
   const inv = ctx.invoice;
   const [mandate] = await sql`
@@ -20,28 +24,43 @@ export async function deliveryFactsFor(
       AND (person_id = ${ctx.linked ? null : inv.person_id} OR organization_id = ${ctx.linked ? inv.organization_id : null})
     LIMIT 1`;
   const payerNumber: string | null = mandate?.payer_number ?? null;
-  return {
-    payerNumber,
-    facts: {
-      kind,
-      activeMethods: ctx.company.active_methods,
-      defaultMethod: ctx.company.default_method,
-      fallbackMethod: ctx.company.fallback_method,
-      customerMethod: ctx.customerMethod,
-      customerIsOrganization: ctx.linked,
-      invoiceEmail: inv.email,
-      postal: priorityPostal(ctx.parties),
-      centralPrintCount: inv.central_print_count,
-      peppolId: ctx.linked ? ctx.organization.peppol_id : null,
-      companyHasOrgAndVatNumber: Boolean(ctx.company.org_number && ctx.company.vat_number),
-      autogiroPayerNumber: payerNumber,
-      companyHasAutogiroSetup: Boolean(ctx.company.autogiro_customer_number && ctx.company.bankgiro),
-      totalAmount: Number(inv.total_amount),
-      // A send made because the e-mail bounced (the invoice row says so): the fallback method only.
-      afterBounce: inv.pending_after_bounce === true,
-      // A send made because an Autogiro withdrawal failed: the fallback method only.
-      fallbackOnly: inv.pending_fallback_only === true,
+  const facts: DeliveryFacts & { afterBounce: boolean; fallbackOnly: boolean } = {
+    kind,
+    activeMethods: ctx.company.active_methods,
+    defaultMethod: ctx.company.default_method,
+    fallbackMethod: ctx.company.fallback_method,
+    customerMethod: ctx.customerMethod,
+    customerIsOrganization: ctx.linked,
+    invoiceEmail: inv.email,
+    postal: priorityPostal(ctx.parties),
+    centralPrintCount: inv.central_print_count,
+    peppolId: ctx.linked ? ctx.organization.peppol_id : null,
+    companyHasOrgAndVatNumber: Boolean(ctx.company.org_number && ctx.company.vat_number),
+    autogiroPayerNumber: payerNumber,
+    companyHasAutogiroSetup: Boolean(ctx.company.autogiro_customer_number && ctx.company.bankgiro),
+    totalAmount: Number(inv.total_amount),
+    // A send made because the e-mail bounced (the invoice row says so): the fallback method only.
+    afterBounce: inv.pending_after_bounce === true,
+    // A send made because an Autogiro withdrawal failed: the fallback method only.
+    fallbackOnly: inv.pending_fallback_only === true,
       autogiroFailed: inv.autogiro_failed === true,
-    },
   };
+  facts.kivra = await kivraFacts(ctx, facts, kivra);
+  return { payerNumber, facts };
+}
+
+/** Kivra is asked about the person only when Kivra could be chosen and all else is in place. */
+async function kivraFacts(ctx: SendContext, facts: DeliveryFacts & { afterBounce: boolean; fallbackOnly: boolean }, kivra?: Pick<KivraChannel, 'isUser'>): Promise<KivraFacts> {
+  const tenantKey: string | null = ctx.company.kivra_tenant_key ?? null;
+  const pin: string | null = ctx.linked ? null : (ctx.person.personal_identity_number ?? null);
+  const k: KivraFacts = { companyHasTenantKey: Boolean(tenantKey), personalIdentityNumber: pin, isUser: null, companyHasBankgiro: Boolean(ctx.company.bankgiro) };
+  const wanted = facts.kind === 'invoice' && facts.activeMethods.includes('kivra') && candidateMethods(facts).some((c) => c.method === 'kivra');
+  if (!wanted || !kivra || !tenantKey || !pin || !k.companyHasBankgiro) return k;
+  try {
+    k.isUser = await kivra.isUser(tenantKey, pin);
+  } catch (err) {
+    if (!(err instanceof PermanentDeliveryError)) throw err;
+    k.lookupRefused = err.message;
+  }
+  return k;
 }

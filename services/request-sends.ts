@@ -6,6 +6,8 @@ import { markPending, type PendingSend } from '../db/invoice-state.js';
 import { stockholmToday } from '../domain/dates.js';
 import type { SendInput } from '../domain/send.js';
 import { recordRun } from '../db/send-runs.js';
+import { reminderCharges, type ReminderCharges } from '../domain/reminder-charges.js';
+import { formatMoney } from '../documents/labels.js';
 import type { SendStarter } from './send-starter.js';
 
 export type SendResult =
@@ -22,6 +24,32 @@ function minutes(seconds: number): string {
   if (seconds === 0) return 'no undo window';
   if (seconds % 60 === 0) return `an undo window of ${seconds / 60} min`;
   return `an undo window of ${seconds} s`;
+}
+
+function chargesFor(r: Record<string, any>, today: string): ReminderCharges {
+  return reminderCharges({
+    principal: Number(r.total_amount) - Number(r.paid_amount),
+    invoiceDueDate: r.due_date,
+    reminderDate: today,
+    feeSetting: r.reminder_fee,
+    feeAlreadyCharged: r.reminder_charges?.fee ?? null,
+    lateInterest: {
+      mode: r.late_interest_mode,
+      referenceRatePercent: r.reference_rate_percent == null ? null : Number(r.reference_rate_percent),
+      referenceRateDate: r.reference_rate_date,
+    },
+  });
+}
+
+/** " (reminder fee 60,00 kr; interest 36,53 kr for 31 days at 10,00 %; 4 398,00 kr to pay by 2026-12-10)" */
+function describeCharges(c: ReminderCharges, currency: string): string {
+  const money = (ore: number) => formatMoney(ore, currency, 'sv');
+  const parts = [
+    ...(c.fee > 0 ? [`reminder fee ${money(c.fee)}`] : []),
+    ...(c.interestRatePercent > 0 ? [`interest ${money(c.interest)} for ${c.interestDays} day${c.interestDays === 1 ? '' : 's'} at ${c.interestRatePercent.toFixed(2)} %`] : []),
+    `${money(c.total)} to pay by ${c.dueDate}`,
+  ];
+  return ` (${parts.join('; ')})`;
 }
 
 /**
@@ -56,7 +84,9 @@ export async function requestSends(
   await deps.sql.begin(async (tx) => {
     const rows = await tx`
       SELECT i.id, i.number, i.status, i.company_id, i.due_date, i.reminder_count,
-             c.active_methods, c.reminder_distribution, c.undo_window_seconds
+             i.total_amount, i.paid_amount, i.reminder_charges, i.currency,
+             c.active_methods, c.reminder_distribution, c.undo_window_seconds,
+             c.reminder_fee, c.late_interest_mode, c.reference_rate_percent, c.reference_rate_date
       FROM invoices i JOIN companies c ON c.id = i.company_id AND c.tenant_id = i.tenant_id
       WHERE i.tenant_id = ${tenantId} AND i.id = ANY(${request.invoiceIds}::text[])
       ORDER BY i.id
@@ -78,16 +108,19 @@ export async function requestSends(
         continue;
       }
       const wf = `${kind === 'reminder' ? 'remind' : 'send'}-${id}-${ulid()}`;
+      // A new reminder charges its fee and interest now, at today's date; one sent again after a bounce keeps them.
+      const charges = kind === 'reminder' && !request.afterBounce ? chargesFor(r!, today) : null;
       const undoUntil = new Date(now + r!.undo_window_seconds * 1000).toISOString();
       decided.set(id, { invoiceId: id, accepted: true, workflowId: wf });
       accepted.push({
         invoiceId: id,
         workflowId: wf,
         undoUntil,
+        reminderCharges: charges,
         message:
           request.afterBounce?.message ??
           request.fallbackOnly?.message ??
-          `${kind === 'reminder' ? `Reminder ${r!.reminder_count + 1}` : 'Send'} requested; waiting with ${minutes(r!.undo_window_seconds)} before delivery.`,
+          `${kind === 'reminder' ? `Reminder ${r!.reminder_count + 1}${charges ? describeCharges(charges, r!.currency) : ''}` : 'Send'} requested; waiting with ${minutes(r!.undo_window_seconds)} before delivery.`,
       });
       starts.push({
         tenantId,

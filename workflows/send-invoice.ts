@@ -170,6 +170,7 @@ export async function sendInvoice(input: SendInput): Promise<SendStatus> {
       central_print: channels.deliverCentralPrint,
       e_invoice: channels.deliverEInvoice,
       autogiro: channels.deliverAutogiro,
+      kivra: channels.deliverKivra,
     }[plan.method];
     const { externalId } = await deliver({ ref, plan, documentId });
     delivered = { plan, documentId, externalId };

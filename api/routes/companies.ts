@@ -2,7 +2,7 @@ import { ulid } from 'ulid';
 import { z } from '@hono/zod-openapi';
 import { newRouter, route, json, body, type AppDeps } from '../context.js';
 import { companyFromRow, settingsFromRow, templateFromRow } from '../../db/rows.js';
-import { Company, CompanyCreate, LogoUpload, ParamsId, Settings, SettingsUpdate, Template, TemplateCreate } from '../schemas.js';
+import { Company, CompanyCreate, CompanyPatch, LogoUpload, ParamsId, Settings, SettingsUpdate, Template, TemplateCreate } from '../schemas.js';
 import { invalid, notFound, ProblemError, type FieldError } from '../problem.js';
 import { logoProblem, type LogoType } from '../../documents/logo-image.js';
 
@@ -37,10 +37,10 @@ export function companyRoutes(deps: AppDeps) {
       const logo = b.logo ? decodedLogo(b.logo, 'logo.data') : null;
       const [row] = await sql`
         INSERT INTO companies (id, tenant_id, name, org_number, vat_number, address, email, phone, bankgiro,
-                               autogiro_customer_number, peppol_id, logo, logo_content_type)
+                               autogiro_customer_number, peppol_id, kivra_tenant_key, logo, logo_content_type)
         VALUES (${id}, ${tenantId}, ${b.name}, ${b.orgNumber}, ${b.vatNumber ?? null}, ${sql.json(b.address)},
                 ${b.email ?? null}, ${b.phone ?? null}, ${b.bankgiro ?? null}, ${b.autogiroCustomerNumber ?? null},
-                ${b.peppolId ?? null}, ${logo}, ${b.logo?.contentType ?? null})
+                ${b.peppolId ?? null}, ${b.kivraTenantKey ?? null}, ${logo}, ${b.logo?.contentType ?? null})
         RETURNING *`;
       return c.json(companyFromRow(row), 201);
     },
@@ -52,6 +52,23 @@ export function companyRoutes(deps: AppDeps) {
       request: { params: ParamsId }, responses: { 200: json(Company) },
     }),
     async (c) => c.json(companyFromRow(await loadCompany(c.get('tenantId'), c.req.valid('param').id)), 200),
+  );
+
+  app.openapi(
+    route({
+      method: 'patch', path: '/v1/companies/{id}', tags: ['companies'], summary: 'Update a company (its Kivra tenant key)',
+      request: { params: ParamsId, ...body(CompanyPatch) }, responses: { 200: json(Company) },
+    }),
+    async (c) => {
+      const tenantId = c.get('tenantId');
+      const { id } = c.req.valid('param');
+      const p = c.req.valid('json');
+      await loadCompany(tenantId, id);
+      const [row] = p.kivraTenantKey !== undefined
+        ? await sql`UPDATE companies SET kivra_tenant_key = ${p.kivraTenantKey} WHERE id = ${id} AND tenant_id = ${tenantId} RETURNING *`
+        : await sql`SELECT * FROM companies WHERE id = ${id} AND tenant_id = ${tenantId}`;
+      return c.json(companyFromRow(row), 200);
+    },
   );
 
   app.openapi(
@@ -84,7 +101,12 @@ export function companyRoutes(deps: AppDeps) {
         UPDATE companies SET active_methods = ${active}::text[], default_method = ${s.defaultMethod},
           fallback_method = ${s.fallbackMethod}, reminder_distribution = ${s.reminderDistribution},
           undo_window_seconds = ${s.undoWindowSeconds}, link_invoice_to_organization = ${s.linkInvoiceToOrganization},
-          bounce_fallback = coalesce(${s.bounceFallback ?? null}::boolean, bounce_fallback)
+          bounce_fallback = coalesce(${s.bounceFallback ?? null}::boolean, bounce_fallback),
+          reminder_fee = coalesce(${s.reminderFee ?? null}::integer, reminder_fee),
+          combine_envelopes = coalesce(${s.combineEnvelopes ?? null}::boolean, combine_envelopes),
+          late_interest_mode = coalesce(${s.lateInterest?.mode ?? null}::text, late_interest_mode),
+          reference_rate_percent = ${s.lateInterest ? sql`${s.lateInterest.referenceRatePercent ?? null}::numeric` : sql`reference_rate_percent`},
+          reference_rate_date = ${s.lateInterest ? sql`${s.lateInterest.referenceRateDate ?? null}::date` : sql`reference_rate_date`}
         WHERE id = ${id} AND tenant_id = ${tenantId} RETURNING *`;
       return c.json(settingsFromRow(row), 200);
     },

@@ -13,6 +13,7 @@ import { conflict, invalid, notFound, type FieldError } from '../problem.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { loadSendContext } from '../../activities/load-send-context.js';
 import { deliveryFactsFor } from '../../services/delivery-facts.js';
+import { PermanentDeliveryError } from '../../channels/permanent-error.js';
 import { explainResolution, resolveDelivery } from '../../domain/resolve-delivery.js';
 
 export function invoiceRoutes(deps: AppDeps) {
@@ -145,7 +146,9 @@ export function invoiceRoutes(deps: AppDeps) {
       const ctx = await loadSendContext(sql, tenantId, id);
       if (!ctx) throw notFound('The invoice');
       // The same facts and rule the send workflow applies right before delivery.
-      const { facts } = await deliveryFactsFor(sql, ctx, kind);
+      // Should Kivra not answer now, the explanation assumes the customer is a Kivra user.
+      const kivra = deps.kivra && { isUser: (key: string, pin: string) => deps.kivra!.isUser(key, pin).catch((err) => (err instanceof PermanentDeliveryError ? Promise.reject(err) : true)) };
+      const { facts } = await deliveryFactsFor(sql, ctx, kind, kivra);
       const r = resolveDelivery(facts);
       return c.json({
         kind, ok: r.ok,

@@ -11,6 +11,7 @@ import { SendStarter } from '../../services/send-starter.js';
 import { createEmailChannel } from '../../channels/email.js';
 import { createPrintProvider } from '../../channels/print-provider.js';
 import { createEInvoiceChannel } from '../../channels/pagero.js';
+import { createKivraChannel } from '../../channels/kivra.js';
 import { createActivities, type ActivityDeps } from '../../activities/index.js';
 import { createTestDatabase } from './database.js';
 import { freePort } from '../../platform/free-port.js';
@@ -43,6 +44,8 @@ export const BOUNCE_ADDRESS = 'bounces@test.invoice-distribution.local';
 export interface HarnessOptions {
   printProviderUrl?: string;
   pageroApiUrl?: string;
+  /** A Kivra stand-in's base URL (client id `kivra-client`, secret `kivra-secret`); unset: the Kivra outbox. */
+  kivraApiUrl?: string;
   /** Another Temporal server than the suite's shared one. */
   temporalAddress?: string;
   /** Another PostgreSQL server than TEST_DATABASE_URL (the harness creates its database there). */
@@ -71,6 +74,7 @@ export async function createHarness(opts: HarnessOptions = {}) {
     bounceAddress: BOUNCE_ADDRESS,
     print: createPrintProvider({ url: opts.printProviderUrl ?? null, token: 'print-token', outboxDir: path.join(outboxDir, 'print') }),
     eInvoice: createEInvoiceChannel({ url: opts.pageroApiUrl ?? null, token: 'pagero-token', outboxDir: path.join(outboxDir, 'einvoice') }),
+    kivra: createKivraChannel({ url: opts.kivraApiUrl ?? null, clientId: 'kivra-client', clientSecret: 'kivra-secret', outboxDir: path.join(outboxDir, 'kivra') }),
     autogiroOutboxDir: path.join(outboxDir, 'autogiro'),
     logger: opts.logger,
   };
@@ -99,7 +103,7 @@ export async function createHarness(opts: HarnessOptions = {}) {
 
   const starter = new SendStarter({ sql: db.sql, client, taskQueue });
   activityDeps.starter = starter;
-  const app = createApp({ sql: db.sql, temporal: { client, taskQueue }, adminToken, starter, logger: opts.logger, sdkMetricsUrl });
+  const app = createApp({ sql: db.sql, temporal: { client, taskQueue }, adminToken, starter, kivra: activityDeps.kivra, logger: opts.logger, sdkMetricsUrl });
 
   /**
    * One HTTP request to the app. A send request is answered before its workflows start; unless
