@@ -43,6 +43,7 @@ function chargesFor(r: Record<string, any>, today: string): ReminderCharges {
 
 /** " (reminder fee 60,00 kr; interest 36,53 kr for 31 days at 10,00 %; 4 398,00 kr to pay by 2026-12-10)" */
 function describeCharges(c: ReminderCharges, currency: string): string {
+  if (c.fee === 0 && c.interestRatePercent === 0) return '';
   const money = (ore: number) => formatMoney(ore, currency, 'sv');
   const parts = [
     ...(c.fee > 0 ? [`reminder fee ${money(c.fee)}`] : []),
@@ -120,7 +121,7 @@ export async function requestSends(
         message:
           request.afterBounce?.message ??
           request.fallbackOnly?.message ??
-          `${kind === 'reminder' ? `Reminder ${r!.reminder_count + 1}${charges ? describeCharges(charges, r!.currency) : ''}` : 'Send'} requested; waiting with ${minutes(r!.undo_window_seconds)} before delivery.`,
+          `${kind === 'reminder' ? `Reminder ${r!.reminder_count + 1}` : 'Send'} requested${charges ? describeCharges(charges, r!.currency) : ''}; waiting with ${minutes(r!.undo_window_seconds)} before delivery.`,
       });
       starts.push({
         tenantId,

@@ -3,6 +3,9 @@ import type { Harness } from './harness.js';
 export const ADDRESS = { street: 'Sveavägen 10', postalCode: '113 50', city: 'Stockholm', country: 'SE' };
 
 export interface Settings {
+  reminderFee?: number;
+  lateInterest?: { mode: string; referenceRatePercent?: number | null; referenceRateDate?: string | null };
+  combineEnvelopes?: boolean;
   activeMethods: string[];
   defaultMethod: string | null;
   fallbackMethod?: string | null;
