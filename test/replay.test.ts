@@ -14,11 +14,12 @@ it('replays every recorded history of the send and webhook workflows against the
   const files = (await readdir(DIR)).filter((f) => f.endsWith('.json')).sort();
   // Every path is covered by each recorded version: v1 the first, v2 patched late credit, update
   // validator and snake_case codes, v3 local bookkeeping and one search-attribute update, v4 (current)
-  // the request id in the send's reference and the OpenTelemetry workflow interceptors.
+  // the request id in the send's reference and the OpenTelemetry workflow interceptors (and Kivra, a
+  // new delivery activity that only a Kivra send schedules, so no patch).
   for (const p of PATHS) expect(files).toContain(`v1-${p}.json`);
   for (const p of [...PATHS, 'late-credit']) expect(files).toContain(`v2-${p}.json`);
   for (const p of [...PATHS, 'late-credit']) expect(files).toContain(`v3-${p}.json`);
-  for (const p of [...PATHS, 'late-credit']) expect(files).toContain(`v4-${p}.json`);
+  for (const p of [...PATHS, 'late-credit', 'sent-kivra']) expect(files).toContain(`v4-${p}.json`);
   // The webhook workflow: a delivery refused once then made, an idle poll, the end at deletion.
   expect(files).toContain('webhooks-v1-retried-then-deleted.json');
   // The payment-file workflows: an inbox scan starting a file's workflow, and that workflow applying it.

@@ -90,6 +90,10 @@ it('records a history of every path', async () => {
   const central = await f.company({ activeMethods: ['central_print'], defaultMethod: 'central_print' });
   await save('sent-central-print', await send((await f.invoice(central, await f.person())).id));
 
+  // Kivra (from v4 on): the content written to the Kivra outbox, as no Kivra is configured here.
+  const kivra = await f.company({ activeMethods: ['kivra'], defaultMethod: 'kivra' }, { kivraTenantKey: '13443459078e31ba8630e2e9842906c7baf38b131e' });
+  await save('sent-kivra', await send((await f.invoice(kivra, await f.person({ personalIdentityNumber: '191212121212' }))).id));
+
   const reminders = await f.company({ activeMethods: ['email'], defaultMethod: 'email', reminderDistribution: true });
   const overdue = await f.invoice(reminders, await f.person(), { issueDate: '2026-01-01', dueDate: '2026-01-31' });
   await send(overdue.id);
