@@ -8,6 +8,7 @@ import { FailureType, type SendRef } from '../domain/send.js';
 import { beginDelivery, finishDelivery } from './deliveries.js';
 import { loadSendContext } from './load-send-context.js';
 import type { DeliveryPlan } from './plan-delivery.js';
+import { sendInEnvelope } from './print-envelope.js';
 
 /**
  * Central print: reserves one of the invoice's three central-print deliveries atomically (so
@@ -41,22 +42,27 @@ export async function deliverCentralPrint(
   const ctx = await loadSendContext(deps.sql, ref.tenantId, ref.invoiceId);
   const postal = ctx && priorityPostal(ctx.parties);
   if (!ctx || !postal) throw ApplicationFailure.nonRetryable('The recipient has no postal address.', FailureType.InvalidRecipient);
+  const letter = {
+    documentType: ref.kind,
+    company: { id: ctx.company.id, name: ctx.company.name, orgNumber: ctx.company.org_number },
+    recipient: { name: postal.name, attention: postal.attention, ...postal.address },
+    color: false,
+    duplex: true,
+    postageClass: 'B',
+    envelope: 'C5-window-left',
+  } as const;
+  if (ctx.company.combine_envelopes) {
+    const inEnvelope = await sendInEnvelope(deps, ref, { ctx, recipient: plan.recipient, postal, manifest: letter });
+    if ('jobId' in inEnvelope) {
+      await finishDelivery(deps.sql, ref.workflowId, inEnvelope.jobId);
+      return { externalId: inEnvelope.jobId };
+    }
+  }
   const [doc] = await deps.sql`SELECT content, page_count FROM documents WHERE id = ${documentId} AND tenant_id = ${ref.tenantId}`;
   try {
     const { jobId } = await deps.print.submit({
       pdf: doc.content,
-      manifest: {
-        deliveryId: ref.workflowId,
-        documentType: ref.kind,
-        invoiceNumber: ctx.invoice.number,
-        company: { id: ctx.company.id, name: ctx.company.name, orgNumber: ctx.company.org_number },
-        recipient: { name: postal.name, attention: postal.attention, ...postal.address },
-        pages: doc.page_count ?? 1,
-        color: false,
-        duplex: true,
-        postageClass: 'B',
-        envelope: 'C5-window-left',
-      },
+      manifest: { ...letter, deliveryId: ref.workflowId, invoiceNumber: ctx.invoice.number, pages: doc.page_count ?? 1 },
     });
     await finishDelivery(deps.sql, ref.workflowId, jobId);
     return { externalId: jobId };

@@ -16,6 +16,8 @@ export interface PrintManifest {
   /** PostNord economy letter ("B") for invoices; first class ("A") would cost more and is not needed. */
   postageClass: 'A' | 'B';
   envelope: 'C5-window-left';
+  /** Several letters in one envelope: the PDF is an address page, then each of these in order. */
+  letters?: { deliveryId: string; documentType: 'invoice' | 'reminder'; invoiceNumber: string; pages: number }[];
 }
 
 export interface PrintProvider {

@@ -64,9 +64,12 @@ export interface InvoiceDocument {
 /** The standard template: what central print always uses (SPEC §4.2). */
 export const STANDARD_TEMPLATE: DocumentTemplate = { language: 'sv', headerText: null, footerText: null, accentColor: '#1f3a5f' };
 
-const MM = 72 / 25.4;
+export const MM = 72 / 25.4;
 
-function addressLines(r: InvoiceDocument['recipient']): string[] {
+/** Where a Swedish window envelope (C5, window on the left) shows the address. */
+export const WINDOW_POSITION = { x: 20 * MM, y: 52 * MM };
+
+export function addressLines(r: InvoiceDocument['recipient']): string[] {
   const lines = [r.name];
   if (r.attention) lines.push(`Att: ${r.attention}`);
   if (r.address) {
@@ -121,7 +124,7 @@ export function invoiceDocDefinition(d: InvoiceDocument): Record<string, unknown
     // Recipient placed where a Swedish window envelope (left window) shows it.
     {
       text: addressLines(d.recipient).join('\n'),
-      absolutePosition: { x: 20 * MM, y: 52 * MM },
+      absolutePosition: WINDOW_POSITION,
       fontSize: 11,
     },
     {
@@ -230,5 +233,10 @@ export function invoiceDocDefinition(d: InvoiceDocument): Record<string, unknown
 }
 
 export async function renderInvoicePdf(d: InvoiceDocument): Promise<Buffer> {
-  return pdfmake.createPdf(invoiceDocDefinition(d)).getBuffer();
+  return renderPdf(invoiceDocDefinition(d));
+}
+
+/** Any pdfmake document definition, with this process's fonts and access rules. */
+export async function renderPdf(definition: Record<string, unknown>): Promise<Buffer> {
+  return pdfmake.createPdf(definition).getBuffer();
 }

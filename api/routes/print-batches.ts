@@ -3,27 +3,66 @@ import { PDFDocument } from 'pdf-lib';
 import { newRouter, route, json, type AppDeps } from '../context.js';
 import { ParamsId } from '../schemas.js';
 import { invalid, notFound } from '../problem.js';
+import { combineEnvelope, renderAddressPage } from '../../documents/envelope.js';
 
 const PrintBatch = z
   .object({ id: z.string(), companyId: z.string(), createdAt: z.string(), invoiceIds: z.array(z.string()), pageCount: z.number().int() })
   .openapi('PrintBatch');
 
+/** Consecutive letters to the same address (the rows come ordered by it). */
+function envelopes<T extends Record<string, any>>(rows: readonly T[]): T[][] {
+  const groups: T[][] = [];
+  for (const r of rows) {
+    const last = groups.at(-1);
+    if (last && last[0].recipient === r.recipient) last.push(r);
+    else groups.push([r]);
+  }
+  return groups;
+}
+
 export function printBatchRoutes(deps: AppDeps) {
   const { sql } = deps;
   const app = newRouter();
 
-  /** Merges the batch's PDFs once and keeps the result with the number of deliveries it holds. */
+  /**
+   * Merges the batch's PDFs once and keeps the result with the number of deliveries it holds.
+   * With one envelope per customer (the company's setting), a customer's several letters follow
+   * an address page, each starting on a new sheet.
+   */
   async function mergeBatch(id: string, tenantId: string): Promise<Uint8Array> {
     const docs = await sql`
-      SELECT doc.content FROM deliveries d
+      SELECT doc.content, d.recipient, i.number, i.due_date, i.total_amount, i.currency, i.reminder_charges,
+             coalesce(si.input->>'kind', 'invoice') AS kind, c.combine_envelopes, c.name AS company_name, c.address AS company_address
+      FROM deliveries d
       JOIN invoices i ON i.id = d.invoice_id
+      JOIN companies c ON c.id = i.company_id
       JOIN documents doc ON doc.id = d.document_id
+      LEFT JOIN send_run_items si ON si.workflow_id = d.workflow_id
       WHERE d.print_batch_id = ${id} AND d.state = 'delivered' AND d.tenant_id = ${tenantId}
-      ORDER BY d.customer_name, i.number`;
+      ORDER BY d.customer_name, d.recipient, i.number`;
     const merged = await PDFDocument.create();
-    for (const d of docs) {
-      const src = await PDFDocument.load(d.content);
+    const append = async (pdf: Uint8Array) => {
+      const src = await PDFDocument.load(pdf);
       for (const page of await merged.copyPages(src, src.getPageIndices())) merged.addPage(page);
+    };
+    for (const group of envelopes(docs)) {
+      if (group.length === 1 || !group[0].combine_envelopes) {
+        for (const d of group) await append(d.content);
+        continue;
+      }
+      const addressPage = await renderAddressPage({
+        company: { name: group[0].company_name, address: group[0].company_address },
+        // The address as the deliveries recorded it: "name, street, postcode city".
+        recipientLines: String(group[0].recipient).split(', '),
+        letters: group.map((d) => ({
+          kind: d.kind,
+          number: d.number,
+          dueDate: d.kind === 'reminder' && d.reminder_charges ? d.reminder_charges.dueDate : d.due_date,
+          amount: d.kind === 'reminder' && d.reminder_charges ? d.reminder_charges.total : Number(d.total_amount),
+          currency: d.currency,
+        })),
+      });
+      await append((await combineEnvelope(addressPage, group.map((d) => d.content))).pdf);
     }
     const bytes = await merged.save();
     await sql`UPDATE print_batches SET merged_pdf = ${Buffer.from(bytes)}, merged_delivery_count = ${docs.length}

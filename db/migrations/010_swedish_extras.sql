@@ -19,3 +19,29 @@ ALTER TABLE invoices ADD COLUMN previous_reminder_charges jsonb;
 
 -- One envelope per customer in a print run.
 ALTER TABLE companies ADD COLUMN combine_envelopes boolean NOT NULL DEFAULT true;
+
+-- Central print: the letters of one send run to one address share an envelope. The first letter
+-- opens it; the one that seals it (when every sibling has joined or gone another way) submits
+-- one print job for all of them; the others take that job's id.
+CREATE TABLE print_envelopes (
+  id text PRIMARY KEY,
+  tenant_id text NOT NULL REFERENCES tenants(id),
+  company_id text NOT NULL REFERENCES companies(id),
+  send_request_id text NOT NULL,
+  recipient text NOT NULL,
+  opened_at timestamptz NOT NULL DEFAULT now(),
+  sealed_at timestamptz,
+  sealed_by text,
+  content bytea,
+  page_count integer,
+  job_id text,
+  failure text
+);
+CREATE UNIQUE INDEX print_envelopes_open ON print_envelopes(send_request_id, company_id, recipient) WHERE sealed_at IS NULL;
+CREATE TABLE print_envelope_letters (
+  workflow_id text PRIMARY KEY,
+  envelope_id text NOT NULL REFERENCES print_envelopes(id),
+  invoice_id text NOT NULL REFERENCES invoices(id),
+  joined_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX print_envelope_letters_envelope ON print_envelope_letters(envelope_id);
