@@ -305,11 +305,13 @@ export async function recordPayment(
   o: { tenantId: string; invoiceId: string; amount: number; paidAt: string; source: string; dedupeKey: string },
 ): Promise<PaymentOutcome> {
   const [inv] = await tx`
-    SELECT number, status, total_amount, paid_amount FROM invoices
+    SELECT number, status, total_amount, paid_amount, reminder_charges FROM invoices
     WHERE id = ${o.invoiceId} AND tenant_id = ${o.tenantId} FOR UPDATE`;
   if (!inv) return { outcome: 'refused', reason: 'the invoice no longer exists' };
   if (inv.status === 'credited') return { outcome: 'refused', reason: `invoice ${inv.number} is credited` };
-  const total = Number(inv.total_amount);
+  // What is owed: the invoice, and the fee and interest a reminder of it charged.
+  const charges = inv.reminder_charges as { fee: number; interest: number } | null;
+  const total = Number(inv.total_amount) + (charges ? charges.fee + charges.interest : 0);
   const paid = Number(inv.paid_amount);
   const base = { tenantId: o.tenantId, invoiceId: o.invoiceId, type: 'payment_received' as const };
   if (o.amount < 0) {
@@ -326,7 +328,7 @@ export async function recordPayment(
   const surplus = o.amount - applied;
   await appendHistory(tx, {
     ...base,
-    message: `Payment of ${kronor(o.amount)} received on ${o.paidAt} (${o.source}); ${full ? 'the invoice is paid in full' : `${kronor(total - after)} is left to pay`}.${surplus > 0 ? ` ${kronor(surplus)} more than was owed is listed as an unmatched payment.` : ''}`,
+    message: `Payment of ${kronor(o.amount)} received on ${o.paidAt} (${o.source}); ${full ? `the invoice is paid in full${charges && charges.fee + charges.interest > 0 ? ', with its reminder fee and interest' : ''}` : `${kronor(total - after)} is left to pay`}.${surplus > 0 ? ` ${kronor(surplus)} more than was owed is listed as an unmatched payment.` : ''}`,
     dedupeKey: o.dedupeKey,
   });
   if (full) {

@@ -182,6 +182,27 @@ describe('back office in the browser', () => {
     expect(after).toEqual({ fallback_method: 'central_print', undo_window_seconds: 600 });
   });
 
+  it('sets a reminder fee and late-payment interest: above 60 kr refused with the API’s words, then saved in kronor and percent', async () => {
+    await page.goto(`${http.url}/app/settings?company=${ids.gym}`);
+    await page.getByLabel('Påminnelseavgift (kr)').fill('61');
+    await page.getByRole('button', { name: 'Spara' }).first().click();
+    await shown(page.locator('#fee-hint')).toContain('must be at most 6000 öre');
+    expect(await page.getByLabel('Påminnelseavgift (kr)').getAttribute('aria-invalid')).toBe('true');
+    expect((await s.h.sql`SELECT reminder_fee FROM companies WHERE id = ${ids.gym}`)[0].reminder_fee).toBe(0);
+
+    await page.getByLabel('Påminnelseavgift (kr)').fill('49,50');
+    await page.getByLabel('Ta ut dröjsmålsränta: referensräntan + 8 procentenheter').check();
+    await page.getByLabel('Referensränta (%)').fill('2,25');
+    await page.getByLabel('Referensräntan gäller från').fill('2026-07-01');
+    await page.getByLabel('Ett kuvert per kund vid utskrift (flera fakturor i samma kuvert)').uncheck();
+    await page.getByRole('button', { name: 'Spara' }).first().click();
+    await shown(page.getByRole('status')).toBe('Sparat.');
+    await shot('05c-settings-reminder-charges');
+    const [row] = await s.h.sql`SELECT reminder_fee, late_interest_mode, reference_rate_percent, reference_rate_date, combine_envelopes FROM companies WHERE id = ${ids.gym}`;
+    expect(row).toEqual({ reminder_fee: 4950, late_interest_mode: 'reference_plus_8', reference_rate_percent: '2.25', reference_rate_date: '2026-07-01', combine_envelopes: false });
+    expect(await page.getByLabel('Påminnelseavgift (kr)').inputValue()).toBe('49,50');
+  });
+
   it('uploads a logo and previews it; a file that is not an image is refused with the API’s message', async () => {
     await page.goto(`${http.url}/app/settings?company=${ids.gym}`);
     await page.getByLabel('Ladda upp logotyp').setInputFiles({ name: 'logo.png', mimeType: 'image/png', buffer: Buffer.from('not really a png') });
@@ -223,6 +244,14 @@ describe('back office in the browser', () => {
     await shown(page.getByRole('status')).toBe('Sparat.');
     const [p] = await s.h.sql`SELECT distribution_method, invoice_email FROM persons WHERE id = ${ids.anna}`;
     expect(p).toEqual({ distribution_method: 'central_print', invoice_email: 'faktura@anna.example' });
+    // A personal identity number for Kivra: a wrong check digit refused, the right one stored as 12 digits.
+    await page.getByLabel('Personnummer').fill('19121212-1213');
+    await page.getByRole('button', { name: 'Spara' }).click();
+    await shown(page.locator('#pin-hint')).toContain('valid check digit');
+    await page.getByLabel('Personnummer').fill('19121212-1212');
+    await page.getByRole('button', { name: 'Spara' }).click();
+    await shown(page.getByRole('status')).toBe('Sparat.');
+    expect((await s.h.sql`SELECT personal_identity_number FROM persons WHERE id = ${ids.anna}`)[0].personal_identity_number).toBe('191212121212');
     await page.goto(`${http.url}/app/customers`);
     await shot('07-customers');
     await page.goto(`${http.url}/app/print-batches`);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Harness } from './helpers/harness.js';
 import { useTestService, type TestService } from './helpers/service.js';
-import { history } from './helpers/fixtures.js';
+import { history, waitFor } from './helpers/fixtures.js';
+import { bgmaxFile } from './helpers/bank-file-builder.js';
 import { pdfText } from './helpers/pdf-text.js';
 import { stockholmToday } from '../domain/dates.js';
 import { nextBankDay } from '../domain/bank-days.js';
@@ -128,6 +129,28 @@ describe('a reminder with fee and interest', () => {
     // The second reminder that goes out carries the first one's fee; it does not charge another.
     await remind([inv.id]);
     expect((await row(inv.id)).reminder_charges).toMatchObject({ fee: 6000, total });
+  });
+
+  it('a payment of what the reminder asked for pays the invoice with its fee and interest, nothing left over', async () => {
+    const companyId = await f.company({ activeMethods: ['email'], defaultMethod: 'email', reminderDistribution: true, ...FEES });
+    const inv = await f.invoice(companyId, await f.person({ email: 'betalar.allt@example.com' }), { issueDate: '2026-09-01', dueDate: '2026-10-01' });
+    await h.sql`UPDATE invoices SET status = 'sent' WHERE id = ${inv.id}`;
+    await remind([inv.id]);
+    const { total } = (await row(inv.id)).reminder_charges;
+    expect(total).toBeGreaterThan(430144 + 6000);
+
+    const file = bgmaxFile({ deposits: [{ date: '2026-11-27', payments: [{ reference: inv.ocr, amount: total }] }] });
+    const res = await h.request('POST', `/v1/companies/${companyId}/payment-files`, { key, rawBody: file, headers: { 'content-type': 'text/plain; charset=iso-8859-1' } });
+    expect(res.status).toBe(202);
+    const done = await waitFor(async () => {
+      const r = await h.request('GET', `/v1/payment-files/${res.json.id}`, { key });
+      return r.json.status === 'done' ? r.json : null;
+    });
+    expect(done).toMatchObject({ paid: 1, unmatched: 0 });
+    expect(await row(inv.id)).toMatchObject({ status: 'paid', paid_amount: total });
+    expect((await h.sql`SELECT count(*)::int AS n FROM unmatched_payments WHERE company_id = ${companyId}`)[0].n).toBe(0);
+    const paidLine = (await history(h, inv.id)).find((e) => e.type === 'payment_received')!;
+    expect(paidLine.message).toContain('the invoice is paid in full, with its reminder fee and interest');
   });
 
   it('a company without fee or interest: the reminder shows the amount due as before', async () => {

@@ -44,11 +44,12 @@ function CustomerTable({ c, kind, rows }: { c: BoContext; kind: Kind; rows: { id
   );
 }
 
-function EditPage({ c, kind, party, errors, saved }: { c: BoContext; kind: Kind; party: { id: string; name: string; email: string | null; invoiceEmail: string | null; distributionMethod: Method | null }; errors: Errors; saved: boolean }) {
+function EditPage({ c, kind, party, errors, saved }: { c: BoContext; kind: Kind; party: { id: string; name: string; email: string | null; invoiceEmail: string | null; distributionMethod: Method | null; personalIdentityNumber?: string | null }; errors: Errors; saved: boolean }) {
   const m = c.get('m');
   const lang = c.get('lang');
   const emailErr = errorFor(errors, 'invoiceEmail');
   const methodErr = errorFor(errors, 'distributionMethod');
+  const pinErr = errorFor(errors, 'personalIdentityNumber');
   return (
     <Page c={c} title={party.name} active="customers">
       {saved ? <p class="alert ok" role="status">{m.saved}</p> : null}
@@ -67,6 +68,14 @@ function EditPage({ c, kind, party, errors, saved }: { c: BoContext; kind: Kind;
         <label for="invoiceEmail">{m.invoiceEmail}</label>
         <input id="invoiceEmail" name="invoiceEmail" type="text" inputmode="email" maxlength={320} value={party.invoiceEmail ?? ''} aria-invalid={emailErr ? 'true' : undefined} />
         {emailErr ? <p class="error-text">{emailErr}</p> : null}
+        {kind === 'persons' ? (
+          <>
+            <label for="personalIdentityNumber">{m.personalIdentityNumber}</label>
+            <input id="personalIdentityNumber" name="personalIdentityNumber" type="text" inputmode="numeric" maxlength={13} autocomplete="off"
+              value={party.personalIdentityNumber ?? ''} aria-invalid={pinErr ? 'true' : undefined} aria-describedby="pin-hint" />
+            <p id="pin-hint" class={pinErr ? 'error-text' : 'hint'}>{pinErr ?? m.personalIdentityNumberHint}</p>
+          </>
+        ) : null}
         <button type="submit" class="primary">{m.save}</button>
       </form>
       <p><a href="/app/customers">{m.back}</a></p>
@@ -108,7 +117,11 @@ export function customerRoutes(sql: Sql) {
     app.post(`/customers/${kind}/:id`, async (c) => {
       const id = c.req.param('id');
       const form = await c.req.parseBody();
-      const patch = { distributionMethod: field(form, 'distributionMethod') || null, invoiceEmail: field(form, 'invoiceEmail').trim() || null };
+      const patch = {
+        distributionMethod: field(form, 'distributionMethod') || null,
+        invoiceEmail: field(form, 'invoiceEmail').trim() || null,
+        ...(kind === 'persons' ? { personalIdentityNumber: field(form, 'personalIdentityNumber').trim() || null } : {}),
+      };
       const api = c.get('api');
       const res = await api.patch(`/v1/${kind}/${q(id)}`, patch);
       if (res.ok) return c.redirect(`/app/customers/${kind}/${id}?saved=1`, 303);

@@ -10,11 +10,17 @@ import { Csrf, errorFor, FieldErrors, NoCompany, Page } from '../layout.js';
 type Settings = {
   activeMethods: Method[]; defaultMethod: Method | null; fallbackMethod: Method | null; reminderDistribution: boolean;
   undoWindowSeconds: number | string; linkInvoiceToOrganization: boolean; bounceFallback: boolean;
+  combineEnvelopes: boolean; reminderFee: number | string;
+  lateInterest: { mode: 'none' | 'reference_plus_8'; referenceRatePercent: number | string | null; referenceRateDate: string | null };
 };
 type Errors = { path: string; message: string }[];
 
 /** A number typed in the form goes to the API as a number; anything else as typed, for the API to name. */
 const numberOrText = (v: string) => (/^\s*-?\d+\s*$/.test(v) ? Number(v) : v);
+/** Kronor as a clerk types them ("60", "49,50") → öre for the API; anything else as typed, for the API to name. */
+const oreOrText = (v: string) => (/^\s*\d+([.,]\d{1,2})?\s*$/.test(v) ? Math.round(Number(v.trim().replace(',', '.')) * 100) : v);
+const kronor = (v: number | string) => (typeof v === 'number' ? (v / 100).toFixed(2).replace('.', ',').replace(/,00$/, '') : v);
+const percentOrText = (v: string) => (/^\s*-?\d+([.,]\d{1,2})?\s*$/.test(v) ? Number(v.trim().replace(',', '.')) : v === '' ? null : v);
 
 function MethodSelect({ c, name, value, errors }: { c: BoContext; name: 'defaultMethod' | 'fallbackMethod'; value: Method | null; errors: Errors }) {
   const m = c.get('m');
@@ -39,6 +45,9 @@ function SettingsPage({ c, s, hasLogo, errors, saved, logoErrors }: { c: BoConte
   const csrf = c.get('session').csrfToken;
   const undoErr = errorFor(errors, 'undoWindowSeconds');
   const activeErr = errorFor(errors, 'activeMethods');
+  const feeErr = errorFor(errors, 'reminderFee');
+  const rateErr = errorFor(errors, 'lateInterest.referenceRatePercent');
+  const rateDateErr = errorFor(errors, 'lateInterest.referenceRateDate');
   return (
     <Page c={c} title={`${m.navSettings} – ${c.get('company')!.name}`} active="settings">
       {saved ? <p class="alert ok" role="status">{m.saved}</p> : null}
@@ -71,6 +80,34 @@ function SettingsPage({ c, s, hasLogo, errors, saved, logoErrors }: { c: BoConte
         <label class="check">
           <input type="checkbox" name="bounceFallback" value="on" checked={s.bounceFallback} /> {m.bounceFallback}
         </label>
+        <label class="check">
+          <input type="checkbox" name="combineEnvelopes" value="on" checked={s.combineEnvelopes} /> {m.combineEnvelopes}
+        </label>
+        <fieldset>
+          <legend>{m.reminderCharges}</legend>
+          <div class="field">
+            <label for="reminderFee">{m.reminderFee}</label>
+            <input id="reminderFee" name="reminderFee" inputmode="decimal" value={kronor(s.reminderFee)}
+              aria-describedby="fee-hint" aria-invalid={feeErr ? 'true' : undefined} />
+            <p id="fee-hint" class={feeErr ? 'error-text' : 'hint'}>{feeErr ?? m.reminderFeeHint}</p>
+          </div>
+          <label class="check">
+            <input type="checkbox" name="lateInterest" value="on" checked={s.lateInterest.mode === 'reference_plus_8'} /> {m.lateInterest}
+          </label>
+          <div class="field">
+            <label for="referenceRatePercent">{m.referenceRate}</label>
+            <input id="referenceRatePercent" name="referenceRatePercent" inputmode="decimal"
+              value={s.lateInterest.referenceRatePercent == null ? '' : String(s.lateInterest.referenceRatePercent).replace('.', ',')}
+              aria-invalid={rateErr ? 'true' : undefined} aria-describedby={rateErr ? 'rate-error' : undefined} />
+            {rateErr ? <p id="rate-error" class="error-text">{rateErr}</p> : null}
+          </div>
+          <div class="field">
+            <label for="referenceRateDate">{m.referenceRateDate}</label>
+            <input id="referenceRateDate" name="referenceRateDate" type="date" value={s.lateInterest.referenceRateDate ?? ''}
+              aria-invalid={rateDateErr ? 'true' : undefined} aria-describedby={rateDateErr ? 'rate-date-error' : undefined} />
+            {rateDateErr ? <p id="rate-date-error" class="error-text">{rateDateErr}</p> : null}
+          </div>
+        </fieldset>
         <button type="submit" class="primary">{m.save}</button>
       </form>
       <section aria-labelledby="logo-h">
@@ -126,6 +163,13 @@ export function settingsRoutes(sql: Sql) {
       undoWindowSeconds: numberOrText(field(form, 'undoWindowSeconds')),
       linkInvoiceToOrganization: field(form, 'linkInvoiceToOrganization') === 'on',
       bounceFallback: field(form, 'bounceFallback') === 'on',
+      combineEnvelopes: field(form, 'combineEnvelopes') === 'on',
+      reminderFee: oreOrText(field(form, 'reminderFee') || '0'),
+      lateInterest: {
+        mode: field(form, 'lateInterest') === 'on' ? ('reference_plus_8' as const) : ('none' as const),
+        referenceRatePercent: percentOrText(field(form, 'referenceRatePercent')),
+        referenceRateDate: field(form, 'referenceRateDate') || null,
+      },
     };
     const res = await c.get('api').put(`/v1/companies/${q(c.get('company')!.id)}/distribution-settings`, s);
     if (res.ok) return c.redirect('/app/settings?saved=1', 303);
