@@ -262,6 +262,14 @@ export const Invoice = z
     /** Öre paid so far by matched payments. */
     paidAmount: z.number().int(),
     paidAt: z.string().nullable(),
+    /** What the latest reminder charged (öre): the unpaid amount, fee, interest with its days and rate, the new total and its due date. */
+    reminderCharges: z
+      .object({
+        principal: z.number().int(), fee: z.number().int(), interest: z.number().int(), interestDays: z.number().int(),
+        interestRatePercent: z.number(), referenceRateDate: z.string().nullable(), total: z.number().int(), dueDate: z.string(),
+      })
+      .nullable()
+      .openapi('ReminderCharges'),
   })
   .openapi('Invoice');
 

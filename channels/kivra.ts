@@ -31,6 +31,9 @@ export interface KivraChannel {
   send(o: { deliveryId: string; tenantKey: string; content: KivraContent }): Promise<{ contentKey: string }>;
 }
 
+const USER_ANSWER_TTL_MS = 5 * 60_000;
+const USER_ANSWERS_KEPT = 100_000;
+
 export interface KivraConfig {
   url: string | null;
   clientId: string | null;
@@ -79,12 +82,21 @@ export function createKivraChannel(config: KivraConfig): KivraChannel {
   }
 
   const tenantPath = (tenantKey: string) => `${base}/v2/tenant/${encodeURIComponent(tenantKey)}`;
+  // A billing run asks about many people once each; an answer is reused for a few minutes.
+  const answers = new Map<string, { isUser: boolean; until: number }>();
   return {
     live: true,
     async isUser(tenantKey, ssn) {
-      const res = await call('POST kivra usermatch', `${tenantPath(tenantKey)}/usermatch/ssn`, { list: [ssn] }, 30_000);
+      const cacheKey = `${tenantKey}:${ssn}`;
+      const known = answers.get(cacheKey);
+      if (known && known.until > Date.now()) return known.isUser;
+      // Well inside the planning step's 30 s, so a slow Kivra is retried rather than timed out.
+      const res = await call('POST kivra usermatch', `${tenantPath(tenantKey)}/usermatch/ssn`, { list: [ssn] }, 10_000);
       const body = await answer(res, 'Kivra could not say whether the customer is a Kivra user');
-      return Array.isArray(body.list) && body.list.includes(ssn);
+      const isUser = Array.isArray(body.list) && body.list.includes(ssn);
+      if (answers.size >= USER_ANSWERS_KEPT) answers.clear();
+      answers.set(cacheKey, { isUser, until: Date.now() + USER_ANSWER_TTL_MS });
+      return isUser;
     },
     async send({ tenantKey, content }) {
       const res = await call('POST kivra content', `${tenantPath(tenantKey)}/content`, content, 60_000);

@@ -1,7 +1,7 @@
 // Database rows → the API's shapes (camelCase, ISO instants). One place, used by the API and the activities.
 import type { Method, InvoiceStatus } from '../domain/methods.js';
 import type { Address, Party } from '../domain/recipient.js';
-import type { LateInterest } from '../domain/reminder-charges.js';
+import type { LateInterest, ReminderCharges } from '../domain/reminder-charges.js';
 import type { InvoiceLine } from '../domain/totals.js';
 
 type Row = Record<string, any>;
@@ -132,6 +132,7 @@ export function invoiceFromRow(r: Row) {
     pendingUndoUntil: iso(r.pending_undo_until ?? null),
     paidAmount: Number(r.paid_amount ?? 0),
     paidAt: (r.paid_at ?? null) as string | null,
+    reminderCharges: (r.reminder_charges ?? null) as ReminderCharges | null,
   };
 }
 

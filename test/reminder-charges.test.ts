@@ -94,6 +94,7 @@ describe('a reminder with fee and interest', () => {
     const expected = { principal: 430144, fee: 6000, interest, interestDays: days, interestRatePercent: 10, referenceRateDate: '2026-07-01', total, dueDate: payBy };
     const r = await row(inv.id);
     expect(r).toMatchObject({ status: 'reminder', reminder_count: 1, reminder_charges: expected });
+    expect((await h.request('GET', `/v1/invoices/${inv.id}`, { key })).json.reminderCharges).toEqual(expected);
 
     const kr = (ore: number) => fold(new Intl.NumberFormat('sv-SE', { style: 'currency', currency: 'SEK' }).format(ore / 100));
     const mail = h.smtp.received.find((m) => m.messageId === `<${first.workflowId}@test.invoice-distribution.local>`)!;

@@ -48,7 +48,7 @@ export async function startKivraStandIn(o: { clientId: string; clientSecret: str
   const tokens = new Set<string>();
   const seen = new Map<string, string>(); // payload hash → content key
   const delivered: KivraDelivery[] = [];
-  const requests: { method: string; path: string; authorization: string | undefined; body: string }[] = [];
+  const requests: { method: string; path: string; authorization: string | undefined; body: string; status?: number }[] = [];
   const state = {
     /** Accept the next N contents, then answer 503 as if the connection broke after delivery. */
     failAfterAccepting: 0,
@@ -70,7 +70,9 @@ export async function startKivraStandIn(o: { clientId: string; clientSecret: str
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const text = Buffer.concat(chunks).toString('utf8');
-    requests.push({ method: req.method!, path: req.url!, authorization: req.headers.authorization, body: text });
+    const entry: (typeof requests)[number] = { method: req.method!, path: req.url!, authorization: req.headers.authorization, body: text };
+    requests.push(entry);
+    res.on('finish', () => (entry.status = res.statusCode));
 
     if (req.method === 'POST' && req.url === '/v1/auth') {
       const expected = `Basic ${Buffer.from(`${o.clientId}:${o.clientSecret}`).toString('base64')}`;
