@@ -8,7 +8,7 @@ import { ulid } from 'ulid';
 import type { Sql } from '../db/client.js';
 import { PermanentDeliveryError } from '../channels/permanent-error.js';
 import type { PrintManifest, PrintProvider } from '../channels/print-provider.js';
-import { combineEnvelope, renderAddressPage } from '../documents/envelope.js';
+import { combineEnvelope, envelopeLetterOf, renderAddressPage } from '../documents/envelope.js';
 import { addressLines } from '../documents/invoice-pdf.js';
 import type { PostalRecipient } from '../domain/recipient.js';
 import { FailureType, type SendRef } from '../domain/send.js';
@@ -52,13 +52,7 @@ export async function sendInEnvelope(
     const addressPage = await renderAddressPage({
       company: { name: o.ctx.company.name, address: o.ctx.company.address },
       recipientLines: addressLines({ ...o.postal }),
-      letters: letters.map((l) => ({
-        kind: l.kind,
-        number: l.number,
-        dueDate: l.kind === 'reminder' && l.reminder_charges ? l.reminder_charges.dueDate : l.due_date,
-        amount: l.kind === 'reminder' && l.reminder_charges ? l.reminder_charges.total : Number(l.total_amount),
-        currency: l.currency,
-      })),
+      letters: letters.map((l) => envelopeLetterOf(l as Parameters<typeof envelopeLetterOf>[0])),
     });
     ({ pdf, pages } = await combineEnvelope(addressPage, letters.map((l) => l.content)));
     await sql`UPDATE print_envelopes SET content = ${pdf}, page_count = ${pages} WHERE id = ${envelopeId}`;

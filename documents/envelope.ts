@@ -15,6 +15,21 @@ export interface EnvelopeLetter {
   currency: string;
 }
 
+/** A letter as its invoice row tells it: a reminder asks for its own total by its own due date. */
+export function envelopeLetterOf(row: {
+  kind: 'invoice' | 'reminder'; number: string; due_date: string; total_amount: number | string; currency: string;
+  reminder_charges: { total: number; dueDate: string } | null;
+}): EnvelopeLetter {
+  const charges = row.kind === 'reminder' ? row.reminder_charges : null;
+  return {
+    kind: row.kind,
+    number: row.number,
+    dueDate: charges ? charges.dueDate : row.due_date,
+    amount: charges ? charges.total : Number(row.total_amount),
+    currency: row.currency,
+  };
+}
+
 /** The address page (Swedish, as the standard template central print uses). */
 export async function renderAddressPage(o: { company: { name: string; address: Address }; recipientLines: string[]; letters: EnvelopeLetter[] }): Promise<Buffer> {
   const L = LABELS.sv;

@@ -3,7 +3,7 @@ import { PDFDocument } from 'pdf-lib';
 import { newRouter, route, json, type AppDeps } from '../context.js';
 import { ParamsId } from '../schemas.js';
 import { invalid, notFound } from '../problem.js';
-import { combineEnvelope, renderAddressPage } from '../../documents/envelope.js';
+import { combineEnvelope, envelopeLetterOf, renderAddressPage } from '../../documents/envelope.js';
 
 const PrintBatch = z
   .object({ id: z.string(), companyId: z.string(), createdAt: z.string(), invoiceIds: z.array(z.string()), pageCount: z.number().int() })
@@ -54,13 +54,7 @@ export function printBatchRoutes(deps: AppDeps) {
         company: { name: group[0].company_name, address: group[0].company_address },
         // The address as the deliveries recorded it: "name, street, postcode city".
         recipientLines: String(group[0].recipient).split(', '),
-        letters: group.map((d) => ({
-          kind: d.kind,
-          number: d.number,
-          dueDate: d.kind === 'reminder' && d.reminder_charges ? d.reminder_charges.dueDate : d.due_date,
-          amount: d.kind === 'reminder' && d.reminder_charges ? d.reminder_charges.total : Number(d.total_amount),
-          currency: d.currency,
-        })),
+        letters: group.map((d) => envelopeLetterOf(d as Parameters<typeof envelopeLetterOf>[0])),
       });
       await append((await combineEnvelope(addressPage, group.map((d) => d.content))).pdf);
     }
