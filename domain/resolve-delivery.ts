@@ -29,7 +29,7 @@ export interface DeliveryFacts {
 export interface KivraFacts {
   companyHasTenantKey: boolean;
   personalIdentityNumber: string | null;
-  /** Asked of Kivra when Kivra is one of the candidates; null when not asked. */
+  /** Asked of Kivra when the send would otherwise go by Kivra; null when not asked (counts as a user). */
   isUser: boolean | null;
   /** Kivra refused the question for good (its own words). */
   lookupRefused?: string;
@@ -116,19 +116,6 @@ function eligibility(method: Method, f: DeliveryFacts): { reason: string; code: 
 
 /** SPEC §6: customer's method → company default → company fallback; the first eligible one wins. */
 export function resolveDelivery(f: DeliveryFacts & { afterBounce?: boolean; fallbackOnly?: boolean }): Resolution {
-  const rejected: Rejection[] = [];
-  for (const c of candidateMethods(f)) {
-    const e = eligibility(c.method, f);
-    if ('recipient' in e) return { ok: true, method: c.method, choice: c.choice, recipient: e.recipient, rejected };
-    rejected.push({ ...c, reason: e.reason, code: e.code });
-  }
-  return { ok: false, rejected };
-}
-
-/** The methods resolution would try, in order (also tells the planner whether Kivra needs asking). */
-export function candidateMethods(
-  f: Pick<DeliveryFacts, 'customerMethod' | 'defaultMethod' | 'fallbackMethod'> & { afterBounce?: boolean; fallbackOnly?: boolean },
-): { method: Method; choice: Choice }[] {
   const candidates: { method: Method; choice: Choice }[] = [];
   const seen = new Set<Method>();
   // After a bounced e-mail only the company's fallback method is tried, and never e-mail again.
@@ -146,7 +133,13 @@ export function candidateMethods(
       candidates.push({ method, choice });
     }
   }
-  return candidates;
+  const rejected: Rejection[] = [];
+  for (const c of candidates) {
+    const e = eligibility(c.method, f);
+    if ('recipient' in e) return { ok: true, method: c.method, choice: c.choice, recipient: e.recipient, rejected };
+    rejected.push({ ...c, reason: e.reason, code: e.code });
+  }
+  return { ok: false, rejected };
 }
 
 export function describeRejections(rejected: Rejection[]): string {

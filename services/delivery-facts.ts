@@ -1,6 +1,6 @@
 import type { Sql } from '../db/client.js';
 import { priorityPostal } from '../domain/recipient.js';
-import { candidateMethods, type DeliveryFacts, type KivraFacts } from '../domain/resolve-delivery.js';
+import { resolveDelivery, type DeliveryFacts, type KivraFacts } from '../domain/resolve-delivery.js';
 import type { KivraChannel } from '../channels/kivra.js';
 import { PermanentDeliveryError } from '../channels/permanent-error.js';
 import type { SendKind } from '../domain/methods.js';
@@ -49,15 +49,15 @@ export async function deliveryFactsFor(
   return { payerNumber, facts };
 }
 
-/** Kivra is asked about the person only when Kivra could be chosen and all else is in place. */
+/** Kivra is asked about the person only when the send would otherwise go by Kivra. */
 async function kivraFacts(ctx: SendContext, facts: DeliveryFacts & { afterBounce: boolean; fallbackOnly: boolean }, kivra?: Pick<KivraChannel, 'isUser'>): Promise<KivraFacts> {
   const tenantKey: string | null = ctx.company.kivra_tenant_key ?? null;
   const pin: string | null = ctx.linked ? null : (ctx.person.personal_identity_number ?? null);
   const k: KivraFacts = { companyHasTenantKey: Boolean(tenantKey), personalIdentityNumber: pin, isUser: null, companyHasBankgiro: Boolean(ctx.company.bankgiro) };
-  const wanted = facts.kind === 'invoice' && facts.activeMethods.includes('kivra') && candidateMethods(facts).some((c) => c.method === 'kivra');
-  if (!wanted || !kivra || !tenantKey || !pin || !k.companyHasBankgiro) return k;
+  const unasked = resolveDelivery({ ...facts, kivra: k });
+  if (!kivra || !unasked.ok || unasked.method !== 'kivra') return k;
   try {
-    k.isUser = await kivra.isUser(tenantKey, pin);
+    k.isUser = await kivra.isUser(tenantKey!, pin!);
   } catch (err) {
     if (!(err instanceof PermanentDeliveryError)) throw err;
     k.lookupRefused = err.message;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveDelivery, type DeliveryFacts } from '../domain/resolve-delivery.js';
+import { resolveDelivery, type DeliveryFacts, type KivraFacts } from '../domain/resolve-delivery.js';
 import { priorityEmail, priorityPostal, recipientParties, type Party } from '../domain/recipient.js';
 
 const postal = { name: 'Åsa Öberg', attention: null, address: { street: 'Sveavägen 10', postalCode: '113 50', city: 'Stockholm', country: 'SE' } };
@@ -107,6 +107,29 @@ describe('method resolution (SPEC §6): customer → default → fallback', () =
       }
     });
   }
+});
+
+describe('Kivra eligibility', () => {
+  const kivra: KivraFacts = { companyHasTenantKey: true, personalIdentityNumber: '191212121212', isUser: true, companyHasBankgiro: true };
+  const facts = (k: Partial<KivraFacts>, more: Partial<DeliveryFacts> = {}): DeliveryFacts => ({
+    ...base, activeMethods: ['kivra', 'email'], defaultMethod: 'kivra', fallbackMethod: 'email', kivra: { ...kivra, ...k }, ...more,
+  });
+  it.each([
+    ['a Kivra user', facts({}), 'kivra', []],
+    ['not asked yet (counts as a user)', facts({ isUser: null }), 'kivra', []],
+    ['not a Kivra user', facts({ isUser: false }), 'email', ['the customer is not a Kivra user, or has turned off mail from the company']],
+    ['no personal identity number', facts({ personalIdentityNumber: null }), 'email', ['the customer has no personal identity number']],
+    ['no tenant key', facts({ companyHasTenantKey: false }), 'email', ['the company has no Kivra tenant key or no bankgiro']],
+    ['no bankgiro', facts({ companyHasBankgiro: false }), 'email', ['the company has no Kivra tenant key or no bankgiro']],
+    ['Kivra refused the question', facts({ lookupRefused: 'Kivra refused (HTTP 403)' }), 'email', ['Kivra could not be asked about the customer: Kivra refused (HTTP 403)']],
+    ['an organisation', facts({}, { customerIsOrganization: true }), 'email', ['Kivra is used for private persons only']],
+    ['a reminder', facts({}, { kind: 'reminder' }), 'email', ['Kivra cannot carry payment reminders']],
+  ] as const)('%s → %s', (_name, f, method, reasons) => {
+    const r = resolveDelivery(f);
+    expect(r).toMatchObject({ ok: true, method });
+    expect(r.rejected.map((x) => x.reason)).toEqual(reasons);
+    if (method === 'kivra') expect(r.ok && r.recipient).toBe('Kivra 19121212-****');
+  });
 });
 
 describe('recipient priority', () => {
