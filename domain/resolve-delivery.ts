@@ -109,7 +109,7 @@ function eligibility(method: Method, f: DeliveryFacts): { reason: string; code: 
       if (!k.personalIdentityNumber) return { reason: 'the customer has no personal identity number', code: 'no_personal_number' };
       if (k.lookupRefused) return { reason: `Kivra could not be asked about the customer: ${k.lookupRefused}`, code: 'kivra_refused' };
       if (k.isUser === false) return { reason: 'the customer is not a Kivra user, or has turned off mail from the company', code: 'not_kivra_user' };
-      return { recipient: `Kivra ${maskPersonalIdentityNumber(k.personalIdentityNumber)}` };
+      return { recipient: `personal identity number ${maskPersonalIdentityNumber(k.personalIdentityNumber)}` };
     }
   }
 }

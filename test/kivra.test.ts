@@ -64,8 +64,8 @@ describe('Kivra', () => {
     expect(kivra.requests.filter((q) => q.path === `/v2/tenant/${TENANT_KEY}/usermatch/ssn`).map((q) => JSON.parse(q.body))).toContainEqual({ list: [USER] });
 
     const last = (await history(h, inv.id)).at(-1)!;
-    expect(last).toMatchObject({ type: 'sent', method: 'kivra', recipient: 'Kivra 19121212-****' });
-    expect(last.message).toBe('Invoice sent by Kivra to Kivra 19121212-****.');
+    expect(last).toMatchObject({ type: 'sent', method: 'kivra', recipient: 'personal identity number 19121212-****' });
+    expect(last.message).toBe('Invoice sent by Kivra to personal identity number 19121212-****.');
     const [delivery] = await h.sql`SELECT external_id FROM deliveries WHERE workflow_id = ${r.workflowId}`;
     expect(delivery.external_id).toBe(contentKey);
   });
@@ -134,7 +134,7 @@ describe('Kivra', () => {
     const companyId = await kivraCompany();
     const inv = await f.invoice(companyId, await f.person({ personalIdentityNumber: USER }));
     const plan = await h.request('GET', `/v1/invoices/${inv.id}/delivery-plan`, { key });
-    expect(plan.json).toMatchObject({ ok: true, method: 'kivra', recipient: 'Kivra 19121212-****' });
+    expect(plan.json).toMatchObject({ ok: true, method: 'kivra', recipient: 'personal identity number 19121212-****' });
 
     const linked = await kivraCompany({ linkInvoiceToOrganization: true });
     const orgId = await f.organization({ invoiceEmail: 'ekonomi@bygg.example' });

@@ -128,7 +128,7 @@ describe('Kivra eligibility', () => {
     const r = resolveDelivery(f);
     expect(r).toMatchObject({ ok: true, method });
     expect(r.rejected.map((x) => x.reason)).toEqual(reasons);
-    if (method === 'kivra') expect(r.ok && r.recipient).toBe('Kivra 19121212-****');
+    if (method === 'kivra') expect(r.ok && r.recipient).toBe('personal identity number 19121212-****');
   });
 });
 
