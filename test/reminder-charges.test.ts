@@ -154,6 +154,22 @@ describe('a reminder with fee and interest', () => {
     expect(paidLine.message).toContain('the invoice is paid in full, with its reminder fee and interest');
   });
 
+  it('a payment of the invoice alone after such a reminder leaves the fee and interest to pay', async () => {
+    const companyId = await f.company({ activeMethods: ['email'], defaultMethod: 'email', reminderDistribution: true, ...FEES });
+    const inv = await f.invoice(companyId, await f.person({ email: 'betalar.halvt@example.com' }), { issueDate: '2026-09-01', dueDate: '2026-10-01' });
+    await h.sql`UPDATE invoices SET status = 'sent' WHERE id = ${inv.id}`;
+    await remind([inv.id]);
+    const { fee, interest } = (await row(inv.id)).reminder_charges;
+
+    const file = bgmaxFile({ deposits: [{ date: '2026-11-27', payments: [{ reference: inv.ocr, amount: 430144 }] }] });
+    const res = await h.request('POST', `/v1/companies/${companyId}/payment-files`, { key, rawBody: file, headers: { 'content-type': 'text/plain; charset=iso-8859-1' } });
+    await waitFor(async () => (await h.request('GET', `/v1/payment-files/${res.json.id}`, { key })).json.status === 'done');
+    expect(await row(inv.id)).toMatchObject({ status: 'reminder', paid_amount: 430144 });
+    const paidLine = (await history(h, inv.id)).find((e) => e.type === 'payment_received')!;
+    expect(paidLine.message).toMatch(/^Payment of 4301.44 SEK received on 2026-11-27 \(.*\); /);
+    expect(paidLine.message).toContain(`; ${((fee + interest) / 100).toFixed(2)} SEK is left to pay.`);
+  });
+
   it('a company without fee or interest: the reminder shows the amount due as before', async () => {
     const companyId = await f.company({ activeMethods: ['email'], defaultMethod: 'email', reminderDistribution: true });
     const inv = await f.invoice(companyId, await f.person({ email: 'utan.avgift@example.com' }), { issueDate: '2026-09-01', dueDate: '2026-10-01' });
