@@ -3,12 +3,13 @@
 // the run) has joined, gone another way or ended — or a minute has passed — the envelope is
 // sealed, and the letter that sealed it submits one print job for all of them: an address page,
 // then each letter. The others take that job's id. A lone letter goes as its own job, as before.
+// A full envelope (six letters) is left for the next letter to open another.
 import { ApplicationFailure } from '@temporalio/activity';
 import { ulid } from 'ulid';
 import type { Sql } from '../db/client.js';
 import { PermanentDeliveryError } from '../channels/permanent-error.js';
 import type { PrintManifest, PrintProvider } from '../channels/print-provider.js';
-import { combineEnvelope, envelopeLetterOf, renderAddressPage } from '../documents/envelope.js';
+import { combineEnvelope, envelopeLetterOf, MAX_LETTERS_PER_ENVELOPE, renderAddressPage } from '../documents/envelope.js';
 import { addressLines } from '../documents/invoice-pdf.js';
 import type { PostalRecipient } from '../domain/recipient.js';
 import { FailureType, type SendRef } from '../domain/send.js';
@@ -88,13 +89,16 @@ async function join(sql: Sql, ref: SendRef, ctx: SendContext, recipient: string)
       await tx`
         INSERT INTO print_envelopes (id, tenant_id, company_id, send_request_id, recipient)
         VALUES (${'env_' + ulid()}, ${ref.tenantId}, ${ctx.company.id}, ${ref.requestId}, ${recipient})
-        ON CONFLICT (send_request_id, company_id, recipient) WHERE sealed_at IS NULL DO NOTHING`;
+        ON CONFLICT (send_request_id, company_id, recipient) WHERE sealed_at IS NULL AND NOT is_full DO NOTHING`;
       const [open] = await tx`
         SELECT id FROM print_envelopes
-        WHERE send_request_id = ${ref.requestId} AND company_id = ${ctx.company.id} AND recipient = ${recipient} AND sealed_at IS NULL
+        WHERE send_request_id = ${ref.requestId} AND company_id = ${ctx.company.id} AND recipient = ${recipient} AND sealed_at IS NULL AND NOT is_full
         FOR UPDATE`;
-      if (!open) return null; // sealed in the meantime: open another
+      if (!open) return null; // sealed or filled in the meantime: open another
       await tx`INSERT INTO print_envelope_letters (workflow_id, envelope_id, invoice_id) VALUES (${ref.workflowId}, ${open.id}, ${ref.invoiceId})`;
+      await tx`
+        UPDATE print_envelopes SET is_full = (SELECT count(*) FROM print_envelope_letters WHERE envelope_id = ${open.id}) >= ${MAX_LETTERS_PER_ENVELOPE}
+        WHERE id = ${open.id}`;
       return open.id as string;
     });
     if (id) return id;

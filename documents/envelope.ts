@@ -6,6 +6,12 @@ import type { Address } from '../domain/recipient.js';
 import { MM, renderPdf, WINDOW_POSITION } from './invoice-pdf.js';
 import { formatMoney, LABELS } from './labels.js';
 
+/**
+ * Letters per envelope: with the address sheet, seven sheets and a C5 envelope stay under the
+ * 50 g of a standard letter's postage.
+ */
+export const MAX_LETTERS_PER_ENVELOPE = 6;
+
 export interface EnvelopeLetter {
   kind: 'invoice' | 'reminder';
   number: string;

@@ -64,6 +64,21 @@ describe('one envelope per customer', () => {
     expect(h.smtp.received.some((m) => m.to && !Array.isArray(m.to) && m.to.text === 'berit.jobb@example.com')).toBe(true);
   });
 
+  it('central print: seven invoices to one address fill one envelope of six, and the seventh goes alone', async () => {
+    const companyId = await f.company({ activeMethods: ['central_print'], defaultMethod: 'central_print' });
+    const p = await f.person({ name: 'Många Fakturor' });
+    const invs = [];
+    for (let i = 0; i < 7; i++) invs.push(await f.invoice(companyId, p));
+    const before = new Set((await manifests()).map((m) => m.deliveryId));
+    await send(invs.map((i) => i.id));
+    const jobs = (await manifests()).filter((m) => !before.has(m.deliveryId));
+    expect(jobs.map((m) => m.letters?.length ?? 1).sort()).toEqual([1, 6]);
+    const numbers = jobs.flatMap((m) => (m.letters ? m.letters.map((l: { invoiceNumber: string }) => l.invoiceNumber) : [m.invoiceNumber]));
+    expect(numbers.sort()).toEqual(invs.map((i) => i.number).sort());
+    const counts = await h.sql`SELECT central_print_count FROM invoices WHERE id = ANY(${invs.map((i) => i.id)}::text[])`;
+    expect(counts.map((c) => c.central_print_count)).toEqual([1, 1, 1, 1, 1, 1, 1]);
+  });
+
   it('central print with the setting off: a job per invoice, as before', async () => {
     const companyId = await f.company({ activeMethods: ['central_print'], defaultMethod: 'central_print', combineEnvelopes: false });
     const p = await f.person({ name: 'Utan Kuvert' });

@@ -3,18 +3,18 @@ import { PDFDocument } from 'pdf-lib';
 import { newRouter, route, json, type AppDeps } from '../context.js';
 import { ParamsId } from '../schemas.js';
 import { invalid, notFound } from '../problem.js';
-import { combineEnvelope, envelopeLetterOf, renderAddressPage } from '../../documents/envelope.js';
+import { combineEnvelope, envelopeLetterOf, MAX_LETTERS_PER_ENVELOPE, renderAddressPage } from '../../documents/envelope.js';
 
 const PrintBatch = z
   .object({ id: z.string(), companyId: z.string(), createdAt: z.string(), invoiceIds: z.array(z.string()), pageCount: z.number().int() })
   .openapi('PrintBatch');
 
-/** Consecutive letters to the same address (the rows come ordered by it). */
+/** Consecutive letters to the same address (the rows come ordered by it), as many as an envelope takes. */
 function envelopes<T extends Record<string, any>>(rows: readonly T[]): T[][] {
   const groups: T[][] = [];
   for (const r of rows) {
     const last = groups.at(-1);
-    if (last && last[0].recipient === r.recipient) last.push(r);
+    if (last && last[0].recipient === r.recipient && last.length < MAX_LETTERS_PER_ENVELOPE) last.push(r);
     else groups.push([r]);
   }
   return groups;

@@ -32,12 +32,14 @@ CREATE TABLE print_envelopes (
   opened_at timestamptz NOT NULL DEFAULT now(),
   sealed_at timestamptz,
   sealed_by text,
+  -- Holds as many letters as one envelope takes: the next letter opens another.
+  is_full boolean NOT NULL DEFAULT false,
   content bytea,
   page_count integer,
   job_id text,
   failure text
 );
-CREATE UNIQUE INDEX print_envelopes_open ON print_envelopes(send_request_id, company_id, recipient) WHERE sealed_at IS NULL;
+CREATE UNIQUE INDEX print_envelopes_open ON print_envelopes(send_request_id, company_id, recipient) WHERE sealed_at IS NULL AND NOT is_full;
 CREATE TABLE print_envelope_letters (
   workflow_id text PRIMARY KEY,
   envelope_id text NOT NULL REFERENCES print_envelopes(id),
