@@ -26,6 +26,8 @@ export async function sendInEnvelope(
   o: { ctx: SendContext; recipient: string; postal: PostalRecipient; manifest: Omit<PrintManifest, 'deliveryId' | 'invoiceNumber' | 'pages' | 'letters'> },
 ): Promise<{ alone: true } | { jobId: string }> {
   const { sql } = deps;
+  // The usual case — the customer has nothing else in this run — costs one indexed look.
+  if ((await siblings(sql, ref, o.ctx, { undecidedOnly: false })) === 0) return { alone: true };
   const envelopeId = await join(sql, ref, o.ctx, o.recipient);
   await waitForSiblings(sql, ref, o.ctx, envelopeId);
   const [sealed] = await sql`
@@ -105,21 +107,31 @@ async function join(sql: Sql, ref: SendRef, ctx: SendContext, recipient: string)
   }
 }
 
-/** Until no sibling of the run is still to decide, the envelope is sealed by another, or patience ends. */
-async function waitForSiblings(sql: Sql, ref: SendRef, ctx: SendContext, envelopeId: string): Promise<void> {
+/**
+ * The same customer's other invoices in this run; with `undecidedOnly`, those still to decide
+ * (not yet in an envelope, not gone another way, not ended).
+ */
+async function siblings(sql: Sql, ref: SendRef, ctx: SendContext, o: { undecidedOnly: boolean }): Promise<number> {
   const inv = ctx.invoice;
+  const [row] = await sql`
+    SELECT count(*)::int AS n FROM invoices i JOIN send_run_items s ON s.invoice_id = i.id
+    WHERE i.company_id = ${inv.company_id} AND i.person_id = ${inv.person_id} AND i.tenant_id = ${ref.tenantId}
+      AND i.organization_id IS NOT DISTINCT FROM ${inv.organization_id ?? null}
+      AND s.run_id = ${ref.requestId} AND s.workflow_id <> ${ref.workflowId}
+      ${o.undecidedOnly ? sql`AND s.outcome = 'pending'
+        AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.workflow_id = s.workflow_id AND d.method <> 'central_print')
+        AND NOT EXISTS (SELECT 1 FROM print_envelope_letters x WHERE x.workflow_id = s.workflow_id)` : sql``}`;
+  return row.n;
+}
+
+/** Until no sibling is still to decide, the envelope is sealed by another, or patience ends. */
+async function waitForSiblings(sql: Sql, ref: SendRef, ctx: SendContext, envelopeId: string): Promise<void> {
   for (;;) {
-    const [s] = await sql`
-      SELECT e.sealed_at IS NOT NULL AS sealed, now() - l.joined_at > ${`${SIBLING_PATIENCE_MS} milliseconds`}::interval AS patience_over,
-        (SELECT count(*)::int FROM send_run_items s JOIN invoices i ON i.id = s.invoice_id
-         WHERE s.run_id = ${ref.requestId} AND s.tenant_id = ${ref.tenantId} AND s.workflow_id <> ${ref.workflowId} AND s.outcome = 'pending'
-           AND i.company_id = ${inv.company_id} AND i.person_id = ${inv.person_id}
-           AND i.organization_id IS NOT DISTINCT FROM ${inv.organization_id ?? null}
-           AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.workflow_id = s.workflow_id AND d.method <> 'central_print')
-           AND NOT EXISTS (SELECT 1 FROM print_envelope_letters x WHERE x.workflow_id = s.workflow_id)) AS undecided
+    const [e] = await sql`
+      SELECT e.sealed_at IS NOT NULL AS sealed, now() - l.joined_at > ${`${SIBLING_PATIENCE_MS} milliseconds`}::interval AS patience_over
       FROM print_envelopes e JOIN print_envelope_letters l ON l.envelope_id = e.id AND l.workflow_id = ${ref.workflowId}
       WHERE e.id = ${envelopeId}`;
-    if (s.sealed || s.patience_over || s.undecided === 0) return;
+    if (e.sealed || e.patience_over || (await siblings(sql, ref, ctx, { undecidedOnly: true })) === 0) return;
     await sleep(POLL_MS);
   }
 }

@@ -47,3 +47,6 @@ CREATE TABLE print_envelope_letters (
   joined_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX print_envelope_letters_envelope ON print_envelope_letters(envelope_id);
+-- A letter's siblings: the same customer's other invoices in the same run.
+CREATE INDEX invoices_customer ON invoices(company_id, person_id);
+CREATE INDEX send_run_items_invoice ON send_run_items(invoice_id);
