@@ -49,7 +49,7 @@ export async function deliverEmail(
   function amountLines(): string[] {
     const charges = isReminder ? inv.reminder_charges : null;
     if (!charges || charges.total === Number(inv.total_amount)) return [`${isReminder ? L.amountDue : L.total}: ${amount}`];
-    return reminderAmountLines(charges, Number(inv.total_amount), lang).map((l) => `${l.label}: ${money(l.amount)}${l.detail ? ` (${l.detail})` : ''}`);
+    return reminderAmountLines(charges, Number(inv.total_amount), lang).map((l) => `${l.label}: ${money(l.amount)}${l.detail ? `, ${l.detail}` : ''}`);
   }
   let sent: { messageId: string };
   try {

@@ -107,7 +107,7 @@ describe('a reminder with fee and interest', () => {
     const text = fold(mail.text ?? '');
     expect(text).toContain(`Ursprungligt belopp: ${kr(430144)}`);
     expect(text).toContain(`Påminnelseavgift: ${kr(6000)}`);
-    expect(text).toContain(`Dröjsmålsränta: ${kr(interest)} (${days} dagar à 10,00 %`);
+    expect(text).toContain(`Dröjsmålsränta: ${kr(interest)}, ${days} dagar à 10,00 % (referensräntan 2,00 % per 2026-07-01 + 8 procentenheter)`);
     expect(text).toContain(`Att betala: ${kr(total)}`);
     expect(text).toContain(`OCR-nummer: ${inv.ocr}`);
     const requested = (await history(h, inv.id)).find((e) => e.type === 'reminder_requested')!;
