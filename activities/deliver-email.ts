@@ -5,8 +5,7 @@ import { isDeliverableEmail } from '../domain/email-address.js';
 import { formatMoney, LABELS } from '../documents/labels.js';
 import { reminderAmountLines } from '../documents/reminder-lines.js';
 import { FailureType, type SendRef } from '../domain/send.js';
-import { loadSendContext } from './load-send-context.js';
-import type { SendCache } from './send-cache.js';
+import { cachedDocument, cachedSendContext, type SendCache } from './send-cache.js';
 import { chooseTemplate } from './render-document.js';
 import { beginDelivery, finishDeliveryPersistently } from './deliveries.js';
 import { verpAddress } from '../domain/verp.js';
@@ -32,9 +31,8 @@ export async function deliverEmail(
   const started = await beginDelivery(deps.sql, ref, { method: 'email', recipient: plan.recipient, documentId, customerName: plan.customerName });
   if (started.alreadyDelivered) return { externalId: started.externalId };
 
-  const ctx = deps.cache?.context(ref.workflowId) ?? (await loadSendContext(deps.sql, ref.tenantId, ref.invoiceId));
-  if (!ctx) throw ApplicationFailure.nonRetryable('The invoice no longer exists.', FailureType.NoLongerPending);
-  const content = deps.cache?.document(documentId) ?? (await deps.sql`SELECT content FROM documents WHERE id = ${documentId} AND tenant_id = ${ref.tenantId}`)[0].content;
+  const ctx = await cachedSendContext(deps, ref);
+  const content = await cachedDocument(deps, ref, documentId);
   const inv = ctx.invoice;
   const lang = (await chooseTemplate(deps.sql, ref, 'email')).language;
   const L = LABELS[lang];

@@ -5,9 +5,9 @@ import { PermanentDeliveryError } from '../channels/permanent-error.js';
 import { nextBankDay } from '../domain/bank-days.js';
 import { FailureType, type SendRef } from '../domain/send.js';
 import { beginDelivery, finishDelivery } from './deliveries.js';
-import { loadSendContext, type SendContext } from './load-send-context.js';
+import type { SendContext } from './load-send-context.js';
 import type { DeliveryPlan } from './plan-delivery.js';
-import type { SendCache } from './send-cache.js';
+import { cachedDocument, cachedSendContext, type SendCache } from './send-cache.js';
 
 /** Kivra shows a payable invoice only for at least 1 kr. */
 const KIVRA_MIN_PAYABLE_ORE = 100;
@@ -24,10 +24,8 @@ export async function deliverKivra(
   const { ref, plan, documentId } = input;
   const started = await beginDelivery(deps.sql, ref, { method: 'kivra', recipient: plan.recipient, documentId, customerName: plan.customerName });
   if (started.alreadyDelivered) return { externalId: started.externalId };
-  const ctx = deps.cache?.context(ref.workflowId) ?? (await loadSendContext(deps.sql, ref.tenantId, ref.invoiceId));
-  if (!ctx) throw ApplicationFailure.nonRetryable('The invoice no longer exists.', FailureType.NoLongerPending);
-  const pdf: Buffer = deps.cache?.document(documentId)
-    ?? (await deps.sql`SELECT content FROM documents WHERE id = ${documentId} AND tenant_id = ${ref.tenantId}`)[0].content;
+  const ctx = await cachedSendContext(deps, ref);
+  const pdf = await cachedDocument(deps, ref, documentId);
   const tenantKey: string | null = ctx.company.kivra_tenant_key;
   const ssn: string | null = ctx.person.personal_identity_number;
   if (!tenantKey || !ssn) {

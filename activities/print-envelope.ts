@@ -35,8 +35,9 @@ export async function sendInEnvelope(
     WHERE id = ${envelopeId} RETURNING sealed_by`;
   if (sealed.sealed_by !== ref.workflowId) return { jobId: await jobOf(sql, envelopeId) };
 
+  // The letters without their PDFs: those are read only when the envelope's PDF is made.
   const letters = await sql`
-    SELECT l.workflow_id, i.number, i.due_date, i.total_amount, i.currency, i.reminder_charges, d.document_id, doc.content, doc.page_count,
+    SELECT l.workflow_id, i.number, i.due_date, i.total_amount, i.currency, i.reminder_charges, d.document_id, doc.page_count,
            si.input->>'kind' AS kind
     FROM print_envelope_letters l
     JOIN invoices i ON i.id = l.invoice_id
@@ -54,10 +55,12 @@ export async function sendInEnvelope(
   if (!pdf) {
     const addressPage = await renderAddressPage({
       company: { name: o.ctx.company.name, address: o.ctx.company.address },
-      recipientLines: addressLines({ ...o.postal }),
+      recipientLines: addressLines(o.postal),
       letters: letters.map((l) => envelopeLetterOf(l as Parameters<typeof envelopeLetterOf>[0])),
     });
-    ({ pdf, pages } = await combineEnvelope(addressPage, letters.map((l) => l.content)));
+    const contents = await sql`SELECT id, content FROM documents WHERE id = ANY(${letters.map((l) => l.document_id)}::text[])`;
+    const byId = new Map(contents.map((d) => [d.id as string, d.content as Buffer]));
+    ({ pdf, pages } = await combineEnvelope(addressPage, letters.map((l) => byId.get(l.document_id)!)));
     await sql`UPDATE print_envelopes SET content = ${pdf}, page_count = ${pages} WHERE id = ${envelopeId}`;
   }
   try {

@@ -1,15 +1,14 @@
 import { ulid } from 'ulid';
 import { PDFDocument } from 'pdf-lib';
 import { buildPeppolInvoice, type EInvoiceData } from '../documents/peppol-ubl.js';
-import { ApplicationFailure } from '@temporalio/activity';
 import type { Sql } from '../db/client.js';
 import { computeTotals } from '../domain/totals.js';
 import { priorityPostal } from '../domain/recipient.js';
 import type { Method } from '../domain/methods.js';
 import { renderInvoicePdf, STANDARD_TEMPLATE, type DocumentTemplate, type InvoiceDocument } from '../documents/invoice-pdf.js';
-import { FailureType, type SendRef } from '../domain/send.js';
-import { loadSendContext, type SendContext } from './load-send-context.js';
-import type { SendCache } from './send-cache.js';
+import type { SendRef } from '../domain/send.js';
+import type { SendContext } from './load-send-context.js';
+import { cachedSendContext, type SendCache } from './send-cache.js';
 
 export function documentFromContext(ctx: SendContext, template: DocumentTemplate, kind: 'invoice' | 'reminder'): InvoiceDocument {
   const inv = ctx.invoice;
@@ -86,9 +85,7 @@ export async function renderDocument(sql: Sql, input: { ref: SendRef; method: Me
   const [existing] = await sql`SELECT id FROM documents WHERE workflow_id = ${ref.workflowId} AND kind = ${kind}`;
   if (existing) return { documentId: existing.id };
 
-  // Read by planDelivery a moment ago on this worker, as a rule; else read now.
-  const ctx = cache?.context(ref.workflowId) ?? (await loadSendContext(sql, ref.tenantId, ref.invoiceId));
-  if (!ctx) throw ApplicationFailure.nonRetryable('The invoice no longer exists.', FailureType.NoLongerPending);
+  const ctx = await cachedSendContext({ sql, cache }, ref);
   let content: Buffer;
   let contentType = 'application/pdf';
   let pageCount: number | null = null;

@@ -1,4 +1,7 @@
-import type { SendContext } from './load-send-context.js';
+import { ApplicationFailure } from '@temporalio/activity';
+import type { Sql } from '../db/client.js';
+import { FailureType, type SendRef } from '../domain/send.js';
+import { loadSendContext, type SendContext } from './load-send-context.js';
 
 const TTL_MS = 5 * 60_000;
 const MAX_ENTRIES = 5_000;
@@ -45,4 +48,17 @@ function get<T>(map: Map<string, { at: number; value: T }>, key: string): T | nu
     return null;
   }
   return entry.value;
+}
+
+/** The send's context as planDelivery read it on this worker a moment ago, else read now; a deleted invoice ends the send. */
+export async function cachedSendContext(deps: { sql: Sql; cache?: SendCache }, ref: SendRef): Promise<SendContext> {
+  const ctx = deps.cache?.context(ref.workflowId) ?? (await loadSendContext(deps.sql, ref.tenantId, ref.invoiceId));
+  if (!ctx) throw ApplicationFailure.nonRetryable('The invoice no longer exists.', FailureType.NoLongerPending);
+  return ctx;
+}
+
+/** A document renderDocument stored, from this worker's cache or the database. */
+export async function cachedDocument(deps: { sql: Sql; cache?: SendCache }, ref: SendRef, documentId: string): Promise<Buffer> {
+  return deps.cache?.document(documentId)
+    ?? (await deps.sql`SELECT content FROM documents WHERE id = ${documentId} AND tenant_id = ${ref.tenantId}`)[0].content;
 }

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { writePrivateFile } from '../platform/private-files.js';
 import { inSpan } from '../platform/tracing.js';
-import { PermanentDeliveryError } from './permanent-error.js';
+import { isPermanentHttpStatus, PermanentDeliveryError } from './permanent-error.js';
 
 /** The body of Kivra's `POST /v2/tenant/{tenantKey}/content` (schema Content_user_v2), as far as invoices use it. */
 export interface KivraContent {
@@ -132,7 +132,7 @@ async function answer(res: Response, refusal: string): Promise<Record<string, un
     if (res.ok) throw new Error(`Kivra answered ${res.status} with a body that is not JSON`);
   }
   if (res.ok) return body;
-  if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) {
+  if (isPermanentHttpStatus(res.status)) {
     const said = [body.code, body.short_message, body.long_message].filter((v) => v != null && v !== '').join(' ');
     throw new PermanentDeliveryError(`${refusal} (HTTP ${res.status}${said ? `: ${String(said).slice(0, 300)}` : ''})`);
   }

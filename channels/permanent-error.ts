@@ -6,6 +6,11 @@ export class PermanentDeliveryError extends Error {
   }
 }
 
+/** 4xx but a timeout (408) or too many requests (429): the counterpart said no for good. */
+export function isPermanentHttpStatus(status: number): boolean {
+  return status >= 400 && status < 500 && status !== 408 && status !== 429;
+}
+
 /** Reads an HTTP answer: 2xx → JSON body, 4xx → permanent, anything else → transient (retried). */
 export async function readProviderResponse(res: Response, provider: string): Promise<Record<string, unknown>> {
   const text = await res.text();
@@ -17,7 +22,7 @@ export async function readProviderResponse(res: Response, provider: string): Pro
     }
   }
   const detail = text.slice(0, 300).replace(/\s+/g, ' ').trim();
-  if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) {
+  if (isPermanentHttpStatus(res.status)) {
     throw new PermanentDeliveryError(`${provider} refused the document (HTTP ${res.status}${detail ? `: ${detail}` : ''})`);
   }
   throw new Error(`${provider} is unavailable (HTTP ${res.status})`);

@@ -310,7 +310,7 @@ export async function recordPayment(
   if (!inv) return { outcome: 'refused', reason: 'the invoice no longer exists' };
   if (inv.status === 'credited') return { outcome: 'refused', reason: `invoice ${inv.number} is credited` };
   // What is owed: the invoice, and the fee and interest a reminder of it charged.
-  const charges = inv.reminder_charges as { fee: number; interest: number } | null;
+  const charges = inv.reminder_charges as ReminderCharges | null;
   const total = Number(inv.total_amount) + (charges ? charges.fee + charges.interest : 0);
   const paid = Number(inv.paid_amount);
   const base = { tenantId: o.tenantId, invoiceId: o.invoiceId, type: 'payment_received' as const };

@@ -1,6 +1,7 @@
 // Swedish bank days: not a Saturday or Sunday, not a public holiday, and not the three eves the
 // banks keep closed (midsummer eve, Christmas eve, New Year's eve). Dates are ISO `YYYY-MM-DD`.
 import { getHolidays } from 'swedish-holidays';
+import { addDays } from './dates.js';
 
 const CLOSED_EVES = new Set(['Midsommarafton', 'Julafton', 'Nyårsafton']);
 const closedByYear = new Map<number, Map<string, string>>();
@@ -20,7 +21,6 @@ export function closedDays(year: number): Map<string, string> {
 }
 
 const weekday = (iso: string) => new Date(`${iso}T00:00:00Z`).getUTCDay();
-const addDays = (iso: string, n: number) => new Date(Date.parse(`${iso}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
 
 export function isBankDay(iso: string): boolean {
   const d = weekday(iso);

@@ -3,6 +3,7 @@
 // plus 8 percentage points (räntelagen 6 §), counted in days from the due date to the reminder
 // date over a 365-day year. Amounts in öre.
 import { nextBankDay } from './bank-days.js';
+import { addDays, daysBetween } from './dates.js';
 
 /** Lag (1981:739) om ersättning för inkassokostnader: 60 kr for a written reminder. */
 export const MAX_REMINDER_FEE_ORE = 6000;
@@ -30,8 +31,6 @@ export interface ReminderCharges {
   dueDate: string;
 }
 
-const addDays = (iso: string, n: number) => new Date(Date.parse(`${iso}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
-const daysBetween = (from: string, to: string) => Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
 
 export function reminderCharges(o: {
   principal: number;
