@@ -25,7 +25,7 @@ export async function deliverAutogiro(
   const { ref, plan, documentId } = input;
   if (ref.kind === 'reminder') throw ApplicationFailure.nonRetryable('Autogiro cannot carry payment reminders.', FailureType.NoEligibleMethod);
   if (!plan.payerNumber) throw ApplicationFailure.nonRetryable('The payer has no active Autogiro mandate.', FailureType.InvalidRecipient);
-  const started = await beginDelivery(deps.sql, ref, { method: 'autogiro', recipient: plan.recipient, documentId, customerName: plan.customerName });
+  const started = await beginDelivery(deps.sql, ref, { method: 'autogiro', recipient: plan.recipient, documentId, customerName: plan.customerName, plan });
   if (started.alreadyDelivered) return { externalId: started.externalId };
 
   const today = stockholmToday();

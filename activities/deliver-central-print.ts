@@ -21,7 +21,7 @@ export async function deliverCentralPrint(
 ): Promise<{ externalId: string | null }> {
   const { ref, plan, documentId } = input;
   const started = await deps.sql.begin(async (tx) => {
-    const s = await beginDelivery(tx, ref, { method: 'central_print', recipient: plan.recipient, documentId, customerName: plan.customerName });
+    const s = await beginDelivery(tx, ref, { method: 'central_print', recipient: plan.recipient, documentId, customerName: plan.customerName, plan });
     if (s.firstAttempt) {
       const [reserved] = await tx`
         UPDATE invoices SET central_print_count = central_print_count + 1

@@ -12,7 +12,7 @@ export async function deliverEInvoice(
   input: { ref: SendRef; plan: DeliveryPlan; documentId: string },
 ): Promise<{ externalId: string | null }> {
   const { ref, plan, documentId } = input;
-  const started = await beginDelivery(deps.sql, ref, { method: 'e_invoice', recipient: plan.recipient, documentId, customerName: plan.customerName });
+  const started = await beginDelivery(deps.sql, ref, { method: 'e_invoice', recipient: plan.recipient, documentId, customerName: plan.customerName, plan });
   if (started.alreadyDelivered) return { externalId: started.externalId };
   const [doc] = await deps.sql`
     SELECT d.content, i.number FROM documents d JOIN invoices i ON i.id = d.invoice_id

@@ -28,7 +28,7 @@ export async function deliverEmail(
   if (!isDeliverableEmail(plan.recipient)) {
     throw ApplicationFailure.nonRetryable(`"${plan.recipient}" is not a valid e-mail address.`, FailureType.InvalidRecipient);
   }
-  const started = await beginDelivery(deps.sql, ref, { method: 'email', recipient: plan.recipient, documentId, customerName: plan.customerName });
+  const started = await beginDelivery(deps.sql, ref, { method: 'email', recipient: plan.recipient, documentId, customerName: plan.customerName, plan });
   if (started.alreadyDelivered) return { externalId: started.externalId };
 
   const ctx = await cachedSendContext(deps, ref);

@@ -22,7 +22,7 @@ export async function deliverKivra(
   input: { ref: SendRef; plan: DeliveryPlan; documentId: string },
 ): Promise<{ externalId: string | null }> {
   const { ref, plan, documentId } = input;
-  const started = await beginDelivery(deps.sql, ref, { method: 'kivra', recipient: plan.recipient, documentId, customerName: plan.customerName });
+  const started = await beginDelivery(deps.sql, ref, { method: 'kivra', recipient: plan.recipient, documentId, customerName: plan.customerName, plan });
   if (started.alreadyDelivered) return { externalId: started.externalId };
   const ctx = await cachedSendContext(deps, ref);
   const pdf = await cachedDocument(deps, ref, documentId);

@@ -20,7 +20,7 @@ export async function deliverOwnPrinter(
       ON CONFLICT (send_request_id, company_id) DO UPDATE SET send_request_id = EXCLUDED.send_request_id
       RETURNING id`;
     const started = await beginDelivery(tx, ref, {
-      method: 'own_printer', recipient: plan.recipient, documentId, customerName: plan.customerName, printBatchId: batch.id,
+      method: 'own_printer', recipient: plan.recipient, documentId, customerName: plan.customerName, printBatchId: batch.id, plan,
     });
     if (!started.alreadyDelivered) await finishDelivery(tx, ref.workflowId, batch.id);
     return { externalId: batch.id as string };

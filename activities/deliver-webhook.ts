@@ -2,6 +2,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { Webhook } from 'standardwebhooks';
 import type { Sql } from '../db/client.js';
 import { nextEndpointEvents, readEventById } from '../db/events.js';
+import { postToWebhookTarget, webhookTargetPolicy, type PostOutcome, type WebhookTargetPolicy } from '../platform/webhook-target.js';
 
 /** A receiver has this long to answer 2xx (API.md); anything else is a failed attempt. */
 const RECEIVER_TIMEOUT_MS = 10_000;
@@ -38,11 +39,33 @@ async function advance(sql: Sql, ref: WebhookRef, q: QueuedWebhookEvent) {
     WHERE id = ${ref.endpointId} AND (cursor_txid, cursor_seq) < (${q.txid}::xid8, ${q.seq}::bigint)`;
 }
 
+/** The delivery log's words for an attempt that did not end in a 2xx (null: delivered). */
+function attemptError(outcome: PostOutcome): string | null {
+  switch (outcome.kind) {
+    case 'answered':
+      if (outcome.status >= 200 && outcome.status <= 299) return null;
+      if (outcome.status >= 300 && outcome.status <= 399) return `The receiver answered HTTP ${outcome.status}; redirects are not followed.`;
+      return `The receiver answered HTTP ${outcome.status}.`;
+    case 'timeout':
+      return `No answer within ${RECEIVER_TIMEOUT_MS / 1000} s.`;
+    case 'unreachable':
+      return `Could not reach the receiver: ${outcome.code}.`;
+    case 'refused':
+      return `Refused before connecting: ${outcome.reason}. Webhooks go only to public addresses over https (WEBHOOK_ALLOW_PRIVATE_TARGETS is off).`;
+  }
+}
+
 /**
  * One attempt to deliver one event: signed POST, recorded whatever happens. A 2xx moves the
  * endpoint's cursor past the event; anything else throws, and Temporal retries with growing delays.
+ * The target is checked at every attempt (platform/webhook-target.ts): an address that is not
+ * public is refused before any connection, and the log says why.
  */
-export async function deliverWebhook(sql: Sql, input: WebhookRef & QueuedWebhookEvent): Promise<'delivered' | 'gone'> {
+export async function deliverWebhook(
+  sql: Sql,
+  input: WebhookRef & QueuedWebhookEvent,
+  policy: WebhookTargetPolicy = webhookTargetPolicy(),
+): Promise<'delivered' | 'gone'> {
   const endpoint = await liveEndpoint(sql, input);
   if (!endpoint) return 'gone';
   const event = await readEventById(sql, input.tenantId, input.eventId);
@@ -50,29 +73,19 @@ export async function deliverWebhook(sql: Sql, input: WebhookRef & QueuedWebhook
   const body = JSON.stringify(event);
   const at = new Date();
   const attempt = Context.current().info.attempt;
-  let status: number | null = null;
-  let error: string | null = null;
-  try {
-    const res = await fetch(endpoint.url, {
-      method: 'POST',
-      redirect: 'manual',
-      signal: AbortSignal.timeout(RECEIVER_TIMEOUT_MS),
-      headers: {
-        'content-type': 'application/json',
-        'user-agent': 'invoice-distribution-webhooks/1',
-        'webhook-id': event.id,
-        'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
-        'webhook-signature': new Webhook(endpoint.secret).sign(event.id, at, body),
-      },
-      body,
-    });
-    status = res.status;
-    await res.body?.cancel().catch(() => undefined);
-    if (status < 200 || status > 299) error = `The receiver answered HTTP ${status}.`;
-  } catch (err) {
-    const e = err as Error & { cause?: { code?: string } };
-    error = e.name === 'TimeoutError' ? `No answer within ${RECEIVER_TIMEOUT_MS / 1000} s.` : `Could not reach the receiver: ${e.cause?.code ?? e.message}.`;
-  }
+  const outcome = await postToWebhookTarget(endpoint.url, policy, {
+    timeoutMs: RECEIVER_TIMEOUT_MS,
+    headers: {
+      'content-type': 'application/json',
+      'user-agent': 'invoice-distribution-webhooks/1',
+      'webhook-id': event.id,
+      'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+      'webhook-signature': new Webhook(endpoint.secret).sign(event.id, at, body),
+    },
+    body,
+  });
+  const status = outcome.kind === 'answered' ? outcome.status : null;
+  const error = attemptError(outcome);
   await sql`
     INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, attempt, response_status, error, succeeded)
     VALUES (${input.endpointId}, ${event.id}, ${event.type}, ${attempt}, ${status}, ${error}, ${error === null})`;

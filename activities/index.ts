@@ -4,7 +4,7 @@ import type { PrintProvider } from '../channels/print-provider.js';
 import type { EInvoiceChannel } from '../channels/pagero.js';
 import type { KivraChannel } from '../channels/kivra.js';
 import type { SendRef } from '../domain/send.js';
-import { planDelivery, type DeliveryPlan } from './plan-delivery.js';
+import { planDelivery } from './plan-delivery.js';
 import { renderDocument } from './render-document.js';
 import { deliverEmail } from './deliver-email.js';
 import { deliverOwnPrinter } from './deliver-own-printer.js';
@@ -13,7 +13,9 @@ import { deliverEInvoice } from './deliver-e-invoice.js';
 import { deliverAutogiro } from './deliver-autogiro.js';
 import { deliverKivra } from './deliver-kivra.js';
 import { creditAfterSend, recordDelivered } from './record-outcome.js';
-import { markUndone, restoreAfterFailure } from '../db/invoice-state.js';
+import { creditSend, markUndone, restoreAfterFailure } from '../db/invoice-state.js';
+import { sendDocument, type Channel } from './send-document.js';
+import type { Method } from '../domain/methods.js';
 import { withDatabaseErrorsClassified } from './database-errors.js';
 import { withHeartbeats } from './keep-alive.js';
 import { SendCache } from './send-cache.js';
@@ -49,25 +51,45 @@ const sendFields = (ref: SendRef) => ({
   sendRunId: ref.requestId, requestId: ref.httpRequestId ?? undefined,
 });
 
-type DeliverInput = { ref: SendRef; plan: DeliveryPlan; documentId: string };
 
 /** Activities get their dependencies here, so tests and production wire real parts the same way. */
 export function createActivities(activityDeps: ActivityDeps) {
   const deps = { ...activityDeps, cache: activityDeps.cache ?? new SendCache() };
   const log = deps.logger ?? createLogger({ name: 'worker', level: process.env.LOG_LEVEL ?? 'warn' });
+  const channels: Record<Method, Channel> = {
+    email: (input) => deliverEmail(deps, input),
+    own_printer: (input) => deliverOwnPrinter(deps.sql, input),
+    central_print: (input) => deliverCentralPrint(deps, input),
+    e_invoice: (input) => deliverEInvoice(deps, input),
+    autogiro: (input) => deliverAutogiro(deps, input),
+    kivra: (input) => deliverKivra(deps, input),
+  };
   return withDatabaseErrorsClassified({
+    sendDocument: withHeartbeats(async (ref: SendRef) => {
+      const sent = await sendDocument({ ...deps, channels }, ref);
+      if (sent.outcome === 'sent') log.info({ ...sendFields(ref), method: sent.method, externalId: sent.externalId ?? undefined }, 'delivered');
+      else log.info(sendFields(ref), 'send undone within the undo window');
+      return sent;
+    }),
+    /** A credit signalled to a send by another system: decided in the database as the API decides it. */
+    creditSignalled: async (input: { ref: SendRef; reason: string | null }): Promise<{ undone: boolean }> => {
+      const { ref } = input;
+      const outcome = await creditSend(deps.sql, { tenantId: ref.tenantId, invoiceId: ref.invoiceId, reason: input.reason, workflowId: ref.workflowId });
+      return { undone: outcome.kind === 'undone' };
+    },
     planDelivery: async (ref: SendRef) => {
       const plan = await planDelivery(deps, ref);
       log.info({ ...sendFields(ref), method: plan.method, choice: plan.choice, passedOver: plan.rejected.map((r) => r.code ?? r.method) }, 'delivery planned');
       return plan;
     },
     renderDocument: (input: Parameters<typeof renderDocument>[1]) => renderDocument(deps.sql, input, deps.cache),
-    deliverEmail: withHeartbeats((input: DeliverInput) => deliverEmail(deps, input)),
-    deliverOwnPrinter: withHeartbeats((input: DeliverInput) => deliverOwnPrinter(deps.sql, input)),
-    deliverCentralPrint: withHeartbeats((input: DeliverInput) => deliverCentralPrint(deps, input)),
-    deliverEInvoice: withHeartbeats((input: DeliverInput) => deliverEInvoice(deps, input)),
-    deliverAutogiro: withHeartbeats((input: DeliverInput) => deliverAutogiro(deps, input)),
-    deliverKivra: withHeartbeats((input: DeliverInput) => deliverKivra(deps, input)),
+    // The steps one by one, as runs started before sendDocument schedule them.
+    deliverEmail: withHeartbeats(channels.email),
+    deliverOwnPrinter: withHeartbeats(channels.own_printer),
+    deliverCentralPrint: withHeartbeats(channels.central_print),
+    deliverEInvoice: withHeartbeats(channels.e_invoice),
+    deliverAutogiro: withHeartbeats(channels.autogiro),
+    deliverKivra: withHeartbeats(channels.kivra),
     recordDelivered: async (input: Parameters<typeof recordDelivered>[1]) => {
       await recordDelivered(deps.sql, input);
       log.info({ ...sendFields(input.ref), method: input.plan.method, externalId: input.externalId ?? undefined }, 'delivered');

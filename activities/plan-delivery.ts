@@ -4,6 +4,7 @@ import { noMethodMessage, resolveDelivery, type Choice, type Rejection } from '.
 import type { Method } from '../domain/methods.js';
 import { FailureType, type SendRef } from '../domain/send.js';
 import { loadSendContext } from './load-send-context.js';
+import { notPendingMessage } from './deliveries.js';
 import { deliveryFactsFor } from '../services/delivery-facts.js';
 import type { SendCache } from './send-cache.js';
 import type { KivraChannel } from '../channels/kivra.js';
@@ -32,10 +33,7 @@ export async function planDelivery(deps: PlanDeps, ref: SendRef): Promise<Delive
   deps.cache?.rememberContext(ref.workflowId, ctx);
   const inv = ctx.invoice;
   if (inv.status !== 'pending_send' || inv.pending_workflow_id !== ref.workflowId) {
-    throw ApplicationFailure.nonRetryable(
-      `The invoice was ${inv.status === 'paid' ? 'paid' : inv.status === 'credited' ? 'credited' : `changed (status ${inv.status})`} before delivery, so it was not delivered.`,
-      FailureType.NoLongerPending,
-    );
+    throw ApplicationFailure.nonRetryable(notPendingMessage(inv.status), FailureType.NoLongerPending);
   }
   const { facts, payerNumber } = await deliveryFactsFor(deps.sql, ctx, ref.kind, deps.kivra);
   const resolution = resolveDelivery(facts);

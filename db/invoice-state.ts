@@ -145,31 +145,78 @@ export async function markDelivered(sql: Sql, d: Delivered): Promise<boolean> {
  */
 export async function markUndone(sql: Sql, o: { ref: SendRef; reason: string | null }): Promise<boolean> {
   const { ref } = o;
-  const undoneNow = await sql.begin(async (tx) => {
-    const [undone] = await tx`
-      UPDATE invoices SET status = 'credited',
-        ${restoreReminderCounters(tx)},
-        ${releaseCentralPrint(tx)},
-        ${clearPendingSend(tx)}
-      WHERE id = ${ref.invoiceId} AND tenant_id = ${ref.tenantId} AND pending_workflow_id = ${ref.workflowId}
-      RETURNING id`;
-    if (!undone) {
-      await settleRunItem(tx, ref.workflowId, 'undone');
-      return false;
-    }
-    await appendHistory(tx, {
-      tenantId: ref.tenantId,
-      invoiceId: ref.invoiceId,
-      type: 'send_undone',
-      message: `The ${ref.kind === 'reminder' ? 'reminder' : 'send'} was undone: the invoice was credited within the undo window, so nothing was delivered.${o.reason ? ` Reason: ${o.reason}` : ''}`,
-      workflowId: ref.workflowId,
-      dedupeKey: `${ref.workflowId}:undone`,
-    });
-    await settleRunItem(tx, ref.workflowId, 'undone');
-    return true;
-  });
+  const undoneNow = await sql.begin((tx) => undoIn(tx, { tenantId: ref.tenantId, invoiceId: ref.invoiceId, workflowId: ref.workflowId, kind: ref.kind, reason: o.reason }));
   if (undoneNow) sendMetrics.ended({ kind: ref.kind, method: 'none', outcome: 'undone' });
   return undoneNow;
+}
+
+async function undoIn(
+  tx: Queryable,
+  o: { tenantId: string; invoiceId: string; workflowId: string; kind: SendKind; reason: string | null },
+): Promise<boolean> {
+  const [undone] = await tx`
+    UPDATE invoices SET status = 'credited',
+      ${restoreReminderCounters(tx)},
+      ${releaseCentralPrint(tx)},
+      ${clearPendingSend(tx)}
+    WHERE id = ${o.invoiceId} AND tenant_id = ${o.tenantId} AND pending_workflow_id = ${o.workflowId}
+    RETURNING id`;
+  if (undone) {
+    await appendHistory(tx, {
+      tenantId: o.tenantId,
+      invoiceId: o.invoiceId,
+      type: 'send_undone',
+      message: `The ${o.kind === 'reminder' ? 'reminder' : 'send'} was undone: the invoice was credited within the undo window, so nothing was delivered.${o.reason ? ` Reason: ${o.reason}` : ''}`,
+      workflowId: o.workflowId,
+      dedupeKey: `${o.workflowId}:undone`,
+    });
+  }
+  await settleRunItem(tx, o.workflowId, 'undone');
+  return Boolean(undone);
+}
+
+export type CreditSendOutcome =
+  | { kind: 'not_found' }
+  | { kind: 'conflict'; status: InvoiceStatus }
+  /** The send waiting for the invoice had not begun its delivery: it is undone, nothing went out. */
+  | { kind: 'undone'; workflowId: string }
+  | { kind: 'credited' };
+
+/**
+ * A credit, decided where the delivery decides: under the invoice's row lock, which a channel
+ * takes to begin a delivery (activities/deliveries.ts). A send whose delivery has not begun is
+ * undone — whether its workflow waits for its start, is starting, or is planning — and can no
+ * longer begin; one that has begun is not recalled and the invoice is credited after it. So the
+ * answer `undone` is true exactly when nothing went out, whatever the timing.
+ */
+export async function creditSend(
+  sql: Sql,
+  o: { tenantId: string; invoiceId: string; reason: string | null; workflowId?: string },
+): Promise<CreditSendOutcome> {
+  const outcome = await sql.begin(async (tx): Promise<CreditSendOutcome & { calledOff?: SendKind | null; undoneKind?: SendKind }> => {
+    const [inv] = await tx`
+      SELECT status, pending_workflow_id, pending_kind FROM invoices WHERE id = ${o.invoiceId} AND tenant_id = ${o.tenantId} FOR UPDATE`;
+    if (!inv) return { kind: 'not_found' };
+    if (inv.status === 'credited' || inv.status === 'paid') return { kind: 'conflict', status: inv.status };
+    let inFlight: InFlightNote = 'no_answer';
+    if (inv.status === 'pending_send' && inv.pending_workflow_id && (!o.workflowId || o.workflowId === inv.pending_workflow_id)) {
+      const [begun] = await tx`SELECT 1 FROM deliveries WHERE workflow_id = ${inv.pending_workflow_id}`;
+      if (!begun) {
+        await undoIn(tx, { tenantId: o.tenantId, invoiceId: o.invoiceId, workflowId: inv.pending_workflow_id, kind: inv.pending_kind, reason: o.reason });
+        return { kind: 'undone', workflowId: inv.pending_workflow_id, undoneKind: inv.pending_kind };
+      }
+      inFlight = 'undo_passed';
+    }
+    const settled = await settleIn(tx, o.tenantId, o.invoiceId, 'credited', (wasPending) => ({
+      message: creditMessage({ inFlight, reason: o.reason, wasPending }),
+      dedupeKey: null,
+    }));
+    return settled.kind === 'done' ? { kind: 'credited', calledOff: settled.calledOff } : settled;
+  });
+  if (outcome.kind === 'undone') sendMetrics.ended({ kind: outcome.undoneKind!, method: 'none', outcome: 'undone' });
+  if (outcome.kind === 'undone') return { kind: 'undone', workflowId: outcome.workflowId };
+  if (outcome.kind === 'credited') return { kind: 'credited' };
+  return outcome;
 }
 
 /** Compensation: put the invoice back exactly as it was before the request and say why. */
@@ -232,14 +279,19 @@ export async function credit(
   sql: Sql,
   o: { tenantId: string; invoiceId: string; reason: string | null; inFlight: InFlightNote; workflowId?: string },
 ): Promise<SettleOutcome> {
-  return settle(sql, o.tenantId, o.invoiceId, 'credited', (wasPending) => {
-    let note = '';
-    if (o.inFlight === 'after_send') note = ' The credit came after the undo window, when the delivery had already begun, so it could not be recalled.';
-    else if (o.inFlight === 'after_failed_send') note = ' The credit came after the undo window; the send had failed, so nothing was delivered.';
-    else if (wasPending && o.inFlight === 'undo_passed') note = ' The undo window had passed, so the delivery already under way was not recalled.';
-    else if (wasPending) note = ' The send waiting to go out will not be delivered unless its delivery had already begun.';
-    return { message: `Invoice credited.${note}${o.reason ? ` Reason: ${o.reason}` : ''}`, dedupeKey: o.workflowId ? `${o.workflowId}:credited` : null };
-  });
+  return settle(sql, o.tenantId, o.invoiceId, 'credited', (wasPending) => ({
+    message: creditMessage({ inFlight: o.inFlight, reason: o.reason, wasPending }),
+    dedupeKey: o.workflowId ? `${o.workflowId}:credited` : null,
+  }));
+}
+
+function creditMessage(o: { inFlight: InFlightNote; reason: string | null; wasPending: boolean }): string {
+  let note = '';
+  if (o.inFlight === 'after_send') note = ' The credit came after the undo window, when the delivery had already begun, so it could not be recalled.';
+  else if (o.inFlight === 'after_failed_send') note = ' The credit came after the undo window; the send had failed, so nothing was delivered.';
+  else if (o.wasPending && o.inFlight === 'undo_passed') note = ' The delivery had already begun, so it was not recalled.';
+  else if (o.wasPending) note = ' The send waiting to go out will not be delivered unless its delivery had already begun.';
+  return `Invoice credited.${note}${o.reason ? ` Reason: ${o.reason}` : ''}`;
 }
 
 /** Marks the invoice paid; a send in flight sees it before delivering and stops. */

@@ -19,6 +19,17 @@ export interface SendInput extends SendRef {
   companyId: string;
   /** ISO instant the undo window closes; an instant, not a duration, so a restarted start keeps the original window. */
   undoUntil: string;
+  /**
+   * The run was started with a start delay of what was left of its undo window, and delivers in
+   * one activity (workflows/send-after-window.ts). Absent in runs started before that shape.
+   */
+  serverHeldWindow?: boolean;
+}
+
+/** A credit of a send in flight. `recorded`: the API already decided it in the database and undid the send. */
+export interface CreditRequest {
+  reason?: string;
+  recorded?: boolean;
 }
 
 export type SendPhase = 'undo_window' | 'delivering' | 'done';

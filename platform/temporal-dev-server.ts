@@ -4,6 +4,9 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { ALL_SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
 
+/** Server settings the service is measured with (docs/benchmarks.md): eager activities. */
+export const TEMPORAL_DYNAMIC_CONFIG = ['system.enableActivityEagerExecution=true'];
+
 export interface DevServer {
   address: string;
   /** The server process, when this process started it itself. */
@@ -49,6 +52,7 @@ export async function startTemporalDevServer(opts: {
     // WAL with normal sync: durable across process crashes, several times faster than the default journal.
     '--sqlite-pragma', 'journal_mode=wal',
     '--sqlite-pragma', 'synchronous=normal',
+    ...TEMPORAL_DYNAMIC_CONFIG.flatMap((c) => ['--dynamic-config-value', c]),
     ...ALL_SEARCH_ATTRIBUTES.flatMap((k) => ['--search-attribute', `${k.name}=Keyword`]),
   ];
   const child: ChildProcess = spawn(opts.cli, args, { stdio: ['ignore', 'inherit', 'inherit'] });
@@ -108,7 +112,7 @@ export async function startLocalTemporal(opts: {
       namespace: opts.namespace,
       dbFilename: path.join(opts.dataDir, 'temporal.sqlite'),
       searchAttributes: ALL_SEARCH_ATTRIBUTES,
-      extraArgs: ['--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal'],
+      extraArgs: ['--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal', ...TEMPORAL_DYNAMIC_CONFIG.flatMap((c) => ['--dynamic-config-value', c])],
     },
   }).catch((err: Error) => {
     throw new Error(`Neither path gave a Temporal dev server. Built CLI: ${why}. SDK download: ${err.message}. Install Go, or set TEMPORAL_ADDRESS to a running Temporal.`);

@@ -147,6 +147,10 @@ frontend.enableUpdateWorkflowExecution:
   - value: true
 system.forceSearchAttributesCacheRefreshOnRead:
   - value: true
+# A send's one activity goes back to the worker that completed the workflow task, in its answer:
+# no matching round trip (docs/benchmarks.md).
+system.enableActivityEagerExecution:
+  - value: true
 `;
 
 async function registerNamespace(address: string, namespace: string): Promise<void> {

@@ -68,6 +68,7 @@ export async function reconcilePending(
         invoiceNumber: r.number,
         companyId: r.company_id,
         undoUntil: new Date(r.pending_undo_until).toISOString(),
+        serverHeldWindow: true,
       };
       if ((await startSendWorkflow(deps, input)) === 'started') {
         result.started++;

@@ -134,6 +134,7 @@ export async function requestSends(
         invoiceNumber: r!.number,
         companyId: r!.company_id,
         undoUntil,
+        serverHeldWindow: true,
       });
     }
     await recordRun(tx, {

@@ -7,6 +7,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { TestProject } from 'vitest/node';
 import { ensureTemporalCli } from '../platform/temporal-cli.js';
 import { ALL_SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
+import { TEMPORAL_DYNAMIC_CONFIG } from '../platform/temporal-dev-server.js';
 import { bundleWorkflows } from '../worker/create-worker.js';
 
 declare module 'vitest' {
@@ -23,6 +24,7 @@ export default async function setup(project: TestProject) {
       executable: { type: 'existing-path', path: cli },
       searchAttributes: ALL_SEARCH_ATTRIBUTES,
       ip: '127.0.0.1',
+      extraArgs: TEMPORAL_DYNAMIC_CONFIG.flatMap((c) => ['--dynamic-config-value', c]),
     },
   });
   const dir = await mkdtemp(path.join(os.tmpdir(), 'invoice-dist-bundle-'));

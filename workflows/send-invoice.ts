@@ -6,14 +6,14 @@ import {
   proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
-  ActivityFailure,
-  TimeoutFailure,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { DeliveryPlan } from '../activities/plan-delivery.js';
 import { AlreadyCredited, FailureType, type SendInput, type SendRef, type SendStatus } from '../domain/send.js';
 import { creditSignal, creditUpdate, statusQuery } from './definitions.js';
 import { DeliveryMethodKey, DeliveryOutcomeKey } from './search-attributes.js';
+import { failureOf } from './failure-of.js';
+import { sendAfterWindow } from './send-after-window.js';
 
 const NON_RETRYABLE = Object.values(FailureType);
 
@@ -57,14 +57,6 @@ const channels = proxyActivities<Activities>({
   },
 });
 
-// Failure types as activities named them before history codes followed API.md.
-const LEGACY_CODES: Record<string, string> = {
-  NoEligibleMethod: FailureType.NoEligibleMethod,
-  InvalidRecipient: FailureType.InvalidRecipient,
-  DeliveryRejected: FailureType.DeliveryRejected,
-  NoLongerPending: FailureType.NoLongerPending,
-};
-
 /** Each patch marks a change of the workflow's commands; runs started before it replay without it. */
 const Patch = {
   /** A credit signalled after the undo window still credits the invoice once the send has finished. */
@@ -73,24 +65,16 @@ const Patch = {
   localBookkeeping: 'local-bookkeeping',
 } as const;
 
-function failureOf(err: unknown): { code: string; message: string } {
-  const cause = err instanceof ActivityFailure ? err.cause : err;
-  if (cause instanceof TimeoutFailure) {
-    const last = cause.cause?.message;
-    return { code: 'delivery_failed', message: `Delivery kept failing until the retry limit was reached${last ? ` (last error: ${last})` : ''}.` };
-  }
-  if (cause instanceof ApplicationFailure) {
-    const type = cause.type ?? FailureType.DeliveryFailed;
-    return { code: LEGACY_CODES[type] ?? type, message: cause.message };
-  }
-  return { code: FailureType.DeliveryFailed, message: cause instanceof Error ? cause.message : String(cause) };
-}
-
 /**
  * One durable send of one invoice or reminder: undo window → resolve → render → deliver →
  * record; any failure after acceptance is compensated by restoring the invoice exactly.
+ *
+ * Sends started since the server holds the undo window (`serverHeldWindow` in their input) run
+ * `sendAfterWindow`; the code below is kept, unchanged, for runs started before, which must
+ * replay and finish under the new code.
  */
 export async function sendInvoice(input: SendInput): Promise<SendStatus> {
+  if (input.serverHeldWindow) return sendAfterWindow(input);
   const ref: SendRef = {
     tenantId: input.tenantId,
     invoiceId: input.invoiceId,

@@ -1,0 +1,65 @@
+// One send in one activity: plan, render, deliver and record. A send is then a workflow start,
+// this activity and the workflow's end — the fewest billable Temporal actions and workflow tasks
+// a durable, individually findable send can have (see docs/benchmarks.md).
+import { ApplicationFailure } from '@temporalio/activity';
+import type { Sql } from '../db/client.js';
+import { markDelivered } from '../db/invoice-state.js';
+import type { Method } from '../domain/methods.js';
+import { FailureType, type SendRef } from '../domain/send.js';
+import { planDelivery, type DeliveryPlan, type PlanDeps } from './plan-delivery.js';
+import { renderDocument } from './render-document.js';
+import type { SendCache } from './send-cache.js';
+
+type DeliverInput = { ref: SendRef; plan: DeliveryPlan; documentId: string };
+export type Channel = (input: DeliverInput) => Promise<{ externalId: string | null }>;
+
+export interface SendDocumentDeps extends PlanDeps {
+  sql: Sql;
+  cache?: SendCache;
+  channels: Record<Method, Channel>;
+}
+
+export type SendDocumentResult =
+  | { outcome: 'sent'; method: Method; externalId: string | null }
+  /** Credited before its delivery began: the credit recorded the undo; nothing went out. */
+  | { outcome: 'undone' };
+
+/**
+ * Delivers one send exactly once. A retry after the delivery began (the channel's point of no
+ * return) delivers by the plan it began with, read back from the delivery record, so a changed
+ * customer between attempts never makes the record name another method or recipient than the
+ * one used. The delivery is recorded (status, history, run progress) before the activity ends.
+ */
+export async function sendDocument(deps: SendDocumentDeps, ref: SendRef): Promise<SendDocumentResult> {
+  const [begun] = await deps.sql`SELECT plan, document_id FROM deliveries WHERE workflow_id = ${ref.workflowId} AND plan IS NOT NULL`;
+  let plan: DeliveryPlan;
+  let documentId: string;
+  if (begun) {
+    plan = begun.plan as DeliveryPlan;
+    documentId = begun.document_id;
+  } else {
+    try {
+      plan = await planDelivery(deps, ref);
+    } catch (err) {
+      if (err instanceof ApplicationFailure && err.type === FailureType.NoLongerPending && (await wasUndone(deps.sql, ref))) return { outcome: 'undone' };
+      throw err;
+    }
+    documentId = (await renderDocument(deps.sql, { ref, method: plan.method }, deps.cache)).documentId;
+  }
+  let externalId: string | null;
+  try {
+    ({ externalId } = await deps.channels[plan.method]({ ref, plan, documentId }));
+  } catch (err) {
+    // A credit can land between planning and the channel's point of no return.
+    if (err instanceof ApplicationFailure && err.type === FailureType.NoLongerPending && (await wasUndone(deps.sql, ref))) return { outcome: 'undone' };
+    throw err;
+  }
+  await markDelivered(deps.sql, { ref, method: plan.method, recipient: plan.recipient, rejected: plan.rejected, externalId });
+  return { outcome: 'sent', method: plan.method, externalId };
+}
+
+/** The credit that called this send off recorded it as undone (history keyed by the workflow id). */
+async function wasUndone(sql: Sql, ref: SendRef): Promise<boolean> {
+  const [row] = await sql`SELECT 1 FROM invoice_history WHERE dedupe_key = ${`${ref.workflowId}:undone`} AND tenant_id = ${ref.tenantId}`;
+  return Boolean(row);
+}

@@ -1,0 +1,106 @@
+import {
+  ApplicationFailure,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import { FailureType, type SendInput, type SendRef, type SendStatus } from '../domain/send.js';
+import { creditSignal, creditUpdate, statusQuery } from './definitions.js';
+import { failureOf } from './failure-of.js';
+import { DeliveryMethodKey, DeliveryOutcomeKey } from './search-attributes.js';
+
+const NON_RETRYABLE = Object.values(FailureType);
+
+// The send: plan, render, deliver and record in one activity. It talks to the outside world, so an
+// unreachable endpoint is retried with backoff for up to two hours (the delivery record and the
+// providers' idempotency keys make every retry safe); after that the send fails and is restored.
+// It heartbeats, so a worker that dies mid-delivery is noticed within seconds.
+const sending = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '20 seconds',
+  scheduleToCloseTimeout: '2 hours',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', nonRetryableErrorTypes: NON_RETRYABLE },
+});
+
+// Bookkeeping off the happy path (a failure restored, a credit signalled): quick database work,
+// run inside the workflow task, retried while the database is away — for hours, not forever.
+const bookkeeping = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  scheduleToCloseTimeout: '6 hours',
+  localRetryThreshold: '10 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute', nonRetryableErrorTypes: NON_RETRYABLE },
+});
+
+/**
+ * One send whose undo window the Temporal server holds: the run is started with a start delay of
+ * what is left of the window, so while it waits no timer, workflow task or worker cache entry
+ * exists. A credit inside the window is decided in the database (db/invoice-state.ts `creditSend`)
+ * and wakes the run with signal-with-start, which ends the delay; the run then ends as undone.
+ *
+ * Billable actions of a delivered send: the start, the one activity, and the outcome set as a
+ * search attribute once (what is known at start is set at start).
+ */
+export async function sendAfterWindow(input: SendInput): Promise<SendStatus> {
+  const ref: SendRef = {
+    tenantId: input.tenantId,
+    invoiceId: input.invoiceId,
+    workflowId: input.workflowId,
+    kind: input.kind,
+    templateId: input.templateId,
+    requestId: input.requestId,
+    httpRequestId: input.httpRequestId ?? null,
+  };
+  const status: SendStatus = { phase: 'delivering', outcome: 'pending', method: null };
+  let undoneByCredit = false;
+  // A credit signalled by another system (not through the API): decided in the database the same way.
+  let signalledCredit: Promise<{ undone: boolean }> | null = null;
+
+  setHandler(statusQuery, () => status);
+  setHandler(creditSignal, (credit) => {
+    if (credit.recorded) undoneByCredit = true;
+    else signalledCredit ??= bookkeeping.creditSignalled({ ref, reason: credit.reason ?? null });
+  });
+  // Runs of this shape are credited through the database; an update from an older API process answers from there.
+  setHandler(creditUpdate, async (credit) => {
+    signalledCredit ??= bookkeeping.creditSignalled({ ref, reason: credit.reason ?? null });
+    return signalledCredit;
+  });
+
+  const end = (outcome: 'sent' | 'undone' | 'failed') => {
+    status.phase = 'done';
+    status.outcome = outcome;
+    upsertSearchAttributes([
+      ...(status.method ? [{ key: DeliveryMethodKey, value: status.method }] : []),
+      { key: DeliveryOutcomeKey, value: outcome },
+    ]);
+  };
+
+  // Set by handlers of signals that came with the start; TypeScript cannot see that.
+  const early = signalledCredit as Promise<{ undone: boolean }> | null;
+  if (!undoneByCredit && early !== null && (await early).undone) undoneByCredit = true;
+  if (undoneByCredit) {
+    end('undone');
+    return status;
+  }
+
+  try {
+    const sent = await sending.sendDocument(ref);
+    if (sent.outcome === 'undone') {
+      end('undone');
+    } else {
+      status.method = sent.method;
+      end('sent');
+    }
+  } catch (err) {
+    const failure = failureOf(err);
+    await bookkeeping.restoreAfterFailure({ ref, code: failure.code, message: failure.message });
+    end('failed');
+    await signalledCredit;
+    // The run shows as failed in the Web UI with the business reason; the invoice is already restored.
+    throw ApplicationFailure.nonRetryable(failure.message, failure.code);
+  }
+  await signalledCredit;
+  return status;
+}
