@@ -71,11 +71,14 @@ export function createActivities(activityDeps: ActivityDeps) {
       else log.info(sendFields(ref), 'send undone within the undo window');
       return sent;
     }),
-    /** A credit signalled to a send by another system: decided in the database as the API decides it. */
-    creditSignalled: async (input: { ref: SendRef; reason: string | null }): Promise<{ undone: boolean }> => {
+    /**
+     * A credit signalled to a send by another system, decided in the database as the API decides
+     * it; when the delivery has begun, the send credits the invoice once it has ended (`afterSend`).
+     */
+    creditSignalled: async (input: { ref: SendRef; reason: string | null }): Promise<{ undone: boolean; afterSend: boolean }> => {
       const { ref } = input;
-      const outcome = await creditSend(deps.sql, { tenantId: ref.tenantId, invoiceId: ref.invoiceId, reason: input.reason, workflowId: ref.workflowId });
-      return { undone: outcome.kind === 'undone' };
+      const outcome = await creditSend(deps.sql, { tenantId: ref.tenantId, invoiceId: ref.invoiceId, reason: input.reason, workflowId: ref.workflowId, deferIfBegun: true });
+      return { undone: outcome.kind === 'undone', afterSend: outcome.kind === 'begun' };
     },
     planDelivery: async (ref: SendRef) => {
       const plan = await planDelivery(deps, ref);

@@ -180,7 +180,9 @@ export type CreditSendOutcome =
   | { kind: 'conflict'; status: InvoiceStatus }
   /** The send waiting for the invoice had not begun its delivery: it is undone, nothing went out. */
   | { kind: 'undone'; workflowId: string }
-  | { kind: 'credited' };
+  | { kind: 'credited' }
+  /** With `deferIfBegun`: the delivery had begun; nothing was changed, the send credits once it ends. */
+  | { kind: 'begun' };
 
 /**
  * A credit, decided where the delivery decides: under the invoice's row lock, which a channel
@@ -191,7 +193,7 @@ export type CreditSendOutcome =
  */
 export async function creditSend(
   sql: Sql,
-  o: { tenantId: string; invoiceId: string; reason: string | null; workflowId?: string },
+  o: { tenantId: string; invoiceId: string; reason: string | null; workflowId?: string; deferIfBegun?: boolean },
 ): Promise<CreditSendOutcome> {
   const outcome = await sql.begin(async (tx): Promise<CreditSendOutcome & { calledOff?: SendKind | null; undoneKind?: SendKind }> => {
     const [inv] = await tx`
@@ -205,6 +207,7 @@ export async function creditSend(
         await undoIn(tx, { tenantId: o.tenantId, invoiceId: o.invoiceId, workflowId: inv.pending_workflow_id, kind: inv.pending_kind, reason: o.reason });
         return { kind: 'undone', workflowId: inv.pending_workflow_id, undoneKind: inv.pending_kind };
       }
+      if (o.deferIfBegun) return { kind: 'begun' };
       inFlight = 'undo_passed';
     }
     const settled = await settleIn(tx, o.tenantId, o.invoiceId, 'credited', (wasPending) => ({
@@ -216,7 +219,7 @@ export async function creditSend(
   if (outcome.kind === 'undone') sendMetrics.ended({ kind: outcome.undoneKind!, method: 'none', outcome: 'undone' });
   if (outcome.kind === 'undone') return { kind: 'undone', workflowId: outcome.workflowId };
   if (outcome.kind === 'credited') return { kind: 'credited' };
-  return outcome;
+  return outcome as CreditSendOutcome;
 }
 
 /** Compensation: put the invoice back exactly as it was before the request and say why. */
@@ -289,7 +292,7 @@ function creditMessage(o: { inFlight: InFlightNote; reason: string | null; wasPe
   let note = '';
   if (o.inFlight === 'after_send') note = ' The credit came after the undo window, when the delivery had already begun, so it could not be recalled.';
   else if (o.inFlight === 'after_failed_send') note = ' The credit came after the undo window; the send had failed, so nothing was delivered.';
-  else if (o.wasPending && o.inFlight === 'undo_passed') note = ' The delivery had already begun, so it was not recalled.';
+  else if (o.wasPending && o.inFlight === 'undo_passed') note = ' The undo window had passed, so the delivery already under way was not recalled.';
   else if (o.wasPending) note = ' The send waiting to go out will not be delivered unless its delivery had already begun.';
   return `Invoice credited.${note}${o.reason ? ` Reason: ${o.reason}` : ''}`;
 }

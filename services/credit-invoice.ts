@@ -47,7 +47,7 @@ export async function creditInvoice(
     }
     return { kind: 'credited', undone: true };
   }
-  if (settled.kind === 'credited') return { kind: 'credited', undone: false };
+  if (settled.kind === 'credited' || settled.kind === 'begun') return { kind: 'credited', undone: false };
   return settled;
 }
 

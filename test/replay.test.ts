@@ -20,6 +20,10 @@ it('replays every recorded history of the send and webhook workflows against the
   for (const p of [...PATHS, 'late-credit']) expect(files).toContain(`v2-${p}.json`);
   for (const p of [...PATHS, 'late-credit']) expect(files).toContain(`v3-${p}.json`);
   for (const p of [...PATHS, 'late-credit', 'sent-kivra']) expect(files).toContain(`v4-${p}.json`);
+  // v5 (current): the undo window held by the server (a start delay), one activity that plans,
+  // renders, delivers and records, credits decided in the database (runs of this shape branch on
+  // `serverHeldWindow` in their input, so v1–v4 runs replay their own code unchanged).
+  for (const p of [...PATHS, 'late-credit', 'sent-kivra']) expect(files).toContain(`v5-${p}.json`);
   // The webhook workflow: a delivery refused once then made, an idle poll, the end at deletion.
   expect(files).toContain('webhooks-v1-retried-then-deleted.json');
   // The payment-file workflows: an inbox scan starting a file's workflow, and that workflow applying it.

@@ -65,7 +65,7 @@ describe('the cost of one send', () => {
     expect(cost.commands).toEqual({ UpsertWorkflowSearchAttributes: 1, CompleteWorkflowExecution: 1 });
     // The start, the signal and the outcome: the five-minute window cost nothing while it ran.
     expect(cost.billableActions).toBe(3);
-    expect((await history(s.h, inv.id)).map((e) => e.type)).toEqual(['send_requested', 'send_undone']);
+    expect((await history(s.h, inv.id)).map((e) => e.type)).toEqual(['created', 'send_requested', 'send_undone']);
     expect(await s.h.client.workflow.getHandle(wf).result()).toMatchObject({ outcome: 'undone' });
   });
 

@@ -55,18 +55,21 @@ export async function sendAfterWindow(input: SendInput): Promise<SendStatus> {
   const status: SendStatus = { phase: 'delivering', outcome: 'pending', method: null };
   let undoneByCredit = false;
   // A credit signalled by another system (not through the API): decided in the database the same way.
-  let signalledCredit: Promise<{ undone: boolean }> | null = null;
+  let signalledCredit: Promise<{ undone: boolean; afterSend: boolean }> | null = null;
+  let signalledReason: string | null = null;
+  const creditSignalled = (reason: string | null) => {
+    signalledReason = reason;
+    return (signalledCredit ??= bookkeeping.creditSignalled({ ref, reason }));
+  };
 
   setHandler(statusQuery, () => status);
   setHandler(creditSignal, (credit) => {
     if (credit.recorded) undoneByCredit = true;
-    else signalledCredit ??= bookkeeping.creditSignalled({ ref, reason: credit.reason ?? null });
+    // Failures are handled where the promise is awaited.
+    else void creditSignalled(credit.reason ?? null).catch(() => undefined);
   });
   // Runs of this shape are credited through the database; an update from an older API process answers from there.
-  setHandler(creditUpdate, async (credit) => {
-    signalledCredit ??= bookkeeping.creditSignalled({ ref, reason: credit.reason ?? null });
-    return signalledCredit;
-  });
+  setHandler(creditUpdate, async (credit) => ({ undone: (await creditSignalled(credit.reason ?? null)).undone }));
 
   const end = (outcome: 'sent' | 'undone' | 'failed') => {
     status.phase = 'done';
@@ -79,17 +82,29 @@ export async function sendAfterWindow(input: SendInput): Promise<SendStatus> {
 
   // Set by handlers of signals that came with the start; TypeScript cannot see that.
   const early = signalledCredit as Promise<{ undone: boolean }> | null;
-  if (!undoneByCredit && early !== null && (await early).undone) undoneByCredit = true;
+  if (!undoneByCredit && early !== null) {
+    try {
+      if ((await early).undone) undoneByCredit = true;
+    } catch (err) {
+      // Nothing was delivered; the credit could not be recorded, so the invoice goes back as it was.
+      const failure = failureOf(err);
+      await bookkeeping.restoreAfterFailure({ ref, code: failure.code, message: `The credit could not be recorded: ${failure.message} Nothing was delivered.` });
+      end('failed');
+      throw ApplicationFailure.nonRetryable(failure.message, failure.code);
+    }
+  }
   if (undoneByCredit) {
     end('undone');
     return status;
   }
 
+  let delivered = false;
   try {
     const sent = await sending.sendDocument(ref);
     if (sent.outcome === 'undone') {
       end('undone');
     } else {
+      delivered = true;
       status.method = sent.method;
       end('sent');
     }
@@ -97,10 +112,18 @@ export async function sendAfterWindow(input: SendInput): Promise<SendStatus> {
     const failure = failureOf(err);
     await bookkeeping.restoreAfterFailure({ ref, code: failure.code, message: failure.message });
     end('failed');
-    await signalledCredit;
+    await creditAfterSend(false);
     // The run shows as failed in the Web UI with the business reason; the invoice is already restored.
     throw ApplicationFailure.nonRetryable(failure.message, failure.code);
   }
-  await signalledCredit;
+  await creditAfterSend(delivered);
   return status;
+
+  /** A credit signalled once the delivery had begun is made when the send has ended. */
+  async function creditAfterSend(wasDelivered: boolean): Promise<void> {
+    const pending = signalledCredit as Promise<{ afterSend: boolean }> | null;
+    if (pending === null) return;
+    const credit = await pending.catch(() => null);
+    if (credit?.afterSend) await bookkeeping.creditAfterSend({ ref, reason: signalledReason, delivered: wasDelivered });
+  }
 }
