@@ -34,6 +34,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     // Loopback unless told otherwise: exposing the API is a deployment decision (docker-compose sets 0.0.0.0).
     host: env.HOST || '127.0.0.1',
     adminToken: env.ADMIN_TOKEN || null,
+    /**
+     * Webhook endpoints may be loopback or private addresses, and plain http (local runs and tests).
+     * Off unless `true`: such endpoints are refused at creation and never called.
+     */
+    webhookAllowPrivateTargets: /^(true|1)$/i.test(env.WEBHOOK_ALLOW_PRIVATE_TARGETS ?? ''),
   };
 }
 export type Config = ReturnType<typeof loadConfig>;

@@ -29,6 +29,8 @@ import { startTracing, tracingClientInterceptors } from './platform/tracing.js';
 // Everything this process and its children create (outbox, SQLite file) is for its own user only.
 process.umask(0o077);
 const log = (msg: string) => console.log(`[invoice-distribution] ${escapeForLog(msg)}`);
+// The local demo may subscribe webhooks on this machine (http://localhost:…); production refuses them.
+process.env.WEBHOOK_ALLOW_PRIVATE_TARGETS ??= 'true';
 const config = loadConfig();
 // The service's own lines (requests, sends) as JSON, pretty on a terminal; the banner below stays plain.
 const logger = createLogger({ name: 'invoice-distribution' });

@@ -3,10 +3,20 @@ import { z } from '@hono/zod-openapi';
 import { ulid } from 'ulid';
 import { newRouter, route, json, body, type AppDeps } from '../context.js';
 import { ParamsId, WebhookDelivery, WebhookEndpoint, WebhookEndpointCreate, WebhookEndpointPatch } from '../schemas.js';
-import { notFound } from '../problem.js';
+import { invalid, notFound } from '../problem.js';
+import { webhookTargetPolicy, webhookUrlRefusal } from '../../platform/webhook-target.js';
 import { ensureWebhookWorkflow } from '../../services/webhook-workflows.js';
 
 type Row = Record<string, any>;
+
+/** 422 for a URL webhooks may not go to (a private address, plain http in production); nothing is stored. */
+async function refuseUnsafeUrl(url: string): Promise<void> {
+  const refused = await webhookUrlRefusal(url, webhookTargetPolicy());
+  if (refused) {
+    throw invalid([{ path: 'url', message: `must be a public https URL: ${refused}` }],
+      `Webhooks go only to public addresses over https: ${refused}.`);
+  }
+}
 
 const endpointFromRow = (r: Row) => ({
   id: r.id as string,
@@ -36,6 +46,7 @@ export function webhookEndpointRoutes(deps: AppDeps) {
     async (c) => {
       const tenantId = c.get('tenantId');
       const b = c.req.valid('json');
+      await refuseUnsafeUrl(b.url);
       const secret = `whsec_${randomBytes(32).toString('base64')}`;
       const [row] = await sql`
         INSERT INTO webhook_endpoints (id, tenant_id, url, events, description, secret)
@@ -69,6 +80,7 @@ export function webhookEndpointRoutes(deps: AppDeps) {
       const tenantId = c.get('tenantId');
       const before = await load(tenantId, c.req.valid('param').id);
       const b = c.req.valid('json');
+      if (b.url !== undefined) await refuseUnsafeUrl(b.url);
       const [row] = await sql`
         UPDATE webhook_endpoints SET
           url = ${b.url ?? before.url},

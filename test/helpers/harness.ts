@@ -34,6 +34,10 @@ try {
   // already installed in this process
 }
 
+// The tests' webhook receivers listen on 127.0.0.1 over plain http: allowed here as in `npm start`'s
+// demo (worker processes the tests start inherit it). Tests of the refusal turn it off themselves.
+process.env.WEBHOOK_ALLOW_PRIVATE_TARGETS = 'true';
+
 export const MAIL_FROM = 'invoices@test.invoice-distribution.local';
 export const BOUNCE_ADDRESS = 'bounces@test.invoice-distribution.local';
 
