@@ -35,12 +35,9 @@ export function tenantAuth(sql: Sql, throttle: AuthThrottle): MiddlewareHandler<
       c.set('tenantId', inProcess);
       return next();
     }
-    throttle.check(c);
+    // The key first: a right one passes whatever others behind the same address got wrong.
     const tenantId = await tenantForApiKey(sql, bearer(c.req.header('authorization')));
-    if (!tenantId) {
-      throttle.fail(c);
-      throw unauthorized();
-    }
+    if (!tenantId) throw throttle.wrongKey(c) ?? unauthorized();
     c.set('tenantId', tenantId);
     await next();
   };
@@ -48,12 +45,12 @@ export function tenantAuth(sql: Sql, throttle: AuthThrottle): MiddlewareHandler<
 
 export function adminAuth(adminToken: string, throttle: AuthThrottle): MiddlewareHandler {
   return async (c, next) => {
-    throttle.check(c);
+    throttle.checkAdmin(c);
     const key = bearer(c.req.header('authorization'));
     const a = Buffer.from(hashApiKey(key ?? ''));
     const b = Buffer.from(hashApiKey(adminToken));
     if (!key || !timingSafeEqual(a, b)) {
-      throttle.fail(c);
+      throttle.wrongAdminToken(c);
       throw unauthorized();
     }
     await next();
