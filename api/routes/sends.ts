@@ -11,8 +11,20 @@ export function sendRoutes(deps: AppDeps) {
 
   async function send(tenantId: string, req: z.infer<typeof SendRequest>, kind: SendKind, httpRequestId: string) {
     if (req.templateId) {
-      const [t] = await sql`SELECT 1 FROM templates WHERE id = ${req.templateId} AND tenant_id = ${tenantId}`;
+      const [t] = await sql`SELECT company_id FROM templates WHERE id = ${req.templateId} AND tenant_id = ${tenantId}`;
       if (!t) throw invalid([{ path: 'templateId', message: 'no such template' }]);
+      // A template belongs to its company: never printed on another company's invoice.
+      const [other] = await sql`
+        SELECT id, count(*) OVER () AS n FROM invoices
+        WHERE tenant_id = ${tenantId} AND id = ANY(${req.invoiceIds}::text[]) AND company_id <> ${t.company_id}
+        LIMIT 1`;
+      if (other) {
+        const more = Number(other.n) > 1 ? ` and ${Number(other.n) - 1} more` : '';
+        throw invalid(
+          [{ path: 'templateId', message: `is a template of another company than invoice ${other.id}${more}` }],
+          'A template belongs to its company: send each company\'s invoices with one of its own templates (or none).',
+        );
+      }
     }
     return requestSends({ sql, starter: deps.starter }, tenantId, { invoiceIds: req.invoiceIds, templateId: req.templateId ?? null, kind, httpRequestId });
   }
