@@ -24,7 +24,7 @@ export async function beginDelivery(
     INSERT INTO deliveries (workflow_id, tenant_id, invoice_id, method, recipient, document_id, send_request_id, state,
                             customer_name, print_batch_id, plan)
     SELECT ${ref.workflowId}, ${ref.tenantId}, ${ref.invoiceId}, ${d.method}, ${d.recipient}, ${d.documentId},
-           ${ref.requestId}, 'started', ${d.customerName}, ${d.printBatchId ?? null}, ${d.plan ? JSON.stringify(d.plan) : null}::jsonb
+           ${ref.requestId}, 'started', ${d.customerName}, ${d.printBatchId ?? null}, ${d.plan ? sql.json(d.plan as never) : null}::jsonb
     FROM owner
     ON CONFLICT (workflow_id) DO UPDATE SET workflow_id = EXCLUDED.workflow_id
     RETURNING state, external_id, (xmax = 0) AS inserted`;

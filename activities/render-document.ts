@@ -105,10 +105,11 @@ export async function renderDocument(sql: Sql, input: { ref: SendRef; method: Me
   return { documentId: row.id };
 }
 
-/** The send's chosen template, or the standard one; central print always uses the standard template with the logo (SPEC §4.2). */
+/** The send's chosen template (only one of the invoice's own company), or the standard one; central print always uses the standard template with the logo (SPEC §4.2). */
 export async function chooseTemplate(sql: Sql, ref: SendRef, method: Method): Promise<DocumentTemplate> {
   if (method === 'central_print' || !ref.templateId) return STANDARD_TEMPLATE;
   const [t] = await sql`SELECT language, header_text, footer_text, accent_color FROM templates
-                        WHERE id = ${ref.templateId} AND tenant_id = ${ref.tenantId}`;
+                        WHERE id = ${ref.templateId} AND tenant_id = ${ref.tenantId}
+                          AND company_id = (SELECT company_id FROM invoices WHERE id = ${ref.invoiceId} AND tenant_id = ${ref.tenantId})`;
   return t ? { language: t.language, headerText: t.header_text, footerText: t.footer_text, accentColor: t.accent_color } : STANDARD_TEMPLATE;
 }

@@ -63,7 +63,7 @@ describe('NUL characters, impossible dates and totals are refused before they re
   });
 
   it('a credit signal with a NUL in its reason (from an event source, not the API) still undoes the send', async () => {
-    const companyId = await f.company({ activeMethods: ['email'], defaultMethod: 'email', undoWindowSeconds: 60 });
+    const companyId = await f.company({ activeMethods: ['email'], defaultMethod: 'email', undoWindowSeconds: 3 });
     const inv = await f.invoice(companyId, await f.person());
     const res = await h.request('POST', '/v1/invoices/send', { key, body: { invoiceIds: [inv.id] } });
     const handle = h.client.workflow.getHandle(res.json.results[0].workflowId);
@@ -204,11 +204,11 @@ describe('a data error in bookkeeping is final and compensated, never retried fo
       END $$`;
     await h.sql`CREATE TRIGGER refuse_marked_undo BEFORE INSERT ON invoice_history FOR EACH ROW EXECUTE FUNCTION refuse_marked_undo()`;
     try {
-      const companyId = await f.company({ activeMethods: ['email'], defaultMethod: 'email', undoWindowSeconds: 60 });
+      const companyId = await f.company({ activeMethods: ['email'], defaultMethod: 'email', undoWindowSeconds: 3 });
       const inv = await f.invoice(companyId, await f.person());
       const res = await h.request('POST', '/v1/invoices/send', { key, body: { invoiceIds: [inv.id] } });
       const handle = h.client.workflow.getHandle(res.json.results[0].workflowId);
-      await handle.signal(creditSignal, { reason: 'REFUSE-ME' });
+      await handle.signal(creditSignal, { reason: 'REFUSE-ME' }); // seen when the server-held window ends
       await expect(handle.result()).rejects.toThrow();
       const row = await waitForStatus(h, inv.id, 'unsent');
       expect(row.pending_workflow_id).toBeNull();
@@ -217,9 +217,11 @@ describe('a data error in bookkeeping is final and compensated, never retried fo
       expect(last.message).toContain('The credit could not be recorded');
       expect(last.message).toContain('history check failed');
       expect(last.message).toContain('Nothing was delivered.');
-      // One attempt: a data error is not retried.
+      // One attempt: a data error is not retried; nothing was sent out (no delivery activity).
       const { events } = await handle.fetchHistory();
-      expect(events!.filter((e) => e.activityTaskFailedEventAttributes)).toHaveLength(1);
+      const localActivities = events!.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity');
+      expect(localActivities.map((e) => Boolean(e.markerRecordedEventAttributes!.failure))).toEqual([true, false]); // the credit, then the restore
+      expect(events!.filter((e) => e.activityTaskScheduledEventAttributes)).toHaveLength(0);
     } finally {
       await h.sql`DROP TRIGGER refuse_marked_undo ON invoice_history`;
     }

@@ -128,8 +128,8 @@ describe('undo by crediting', () => {
     expect(again.headers.get('content-type')).toBe('application/problem+json');
   });
 
-  it('the credit signal from an event source undoes the send too', async () => {
-    const companyId = await f.company({ activeMethods: ['email'], defaultMethod: 'email', undoWindowSeconds: 600 });
+  it('the credit signal from an event source undoes the send too (seen when the server-held window ends)', async () => {
+    const companyId = await f.company({ activeMethods: ['email'], defaultMethod: 'email', undoWindowSeconds: 3 });
     const inv = await f.invoice(companyId, await f.person({ email: 'signal@example.com' }));
     const workflowId = (await send([inv.id])).json.results[0].workflowId;
     await h.client.workflow.getHandle(workflowId).signal('credit', { reason: 'credit note 77' });
@@ -137,6 +137,7 @@ describe('undo by crediting', () => {
     const entries = await history(h, inv.id);
     expect(entries.at(-1)).toMatchObject({ type: 'send_undone' });
     expect(entries.at(-1)!.message).toContain('credit note 77');
+    expect(h.smtp.received.filter((m) => m.to && !Array.isArray(m.to) && m.to.text === 'signal@example.com')).toHaveLength(0);
   });
 
   it('credit after delivery credits the invoice but reports undone: false', async () => {
