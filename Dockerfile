@@ -1,5 +1,5 @@
 # Image for the api and worker services of docker-compose.yml.
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 WORKDIR /app
 COPY package.json package-lock.json ./
 # Fixes to dependencies, applied by the postinstall step of npm ci.

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs the project's npm dependencies when they are missing or older than package-lock.json,
-# so `npm start` and `npm test` work on a fresh clone. The Temporal CLI is built on first use
+# so `npm start` and `npm test` work on a fresh clone. scripts/with-node.sh runs it under Node.js 24
+# before the command it wraps. The Temporal CLI is built on first use
 # (platform/temporal-cli.ts) into a cache outside the checkout. patches/ fixes known bugs in
 # dependencies (postinstall: patch-package).
 set -e
