@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Hono, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
 import { requestId } from 'hono/request-id';
@@ -41,6 +41,18 @@ const noStore: MiddlewareHandler = async (c, next) => {
   await next();
   c.res.headers.set('cache-control', 'no-store');
 };
+
+const ROUTE_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+/**
+ * The methods some route (not a middleware, which every method passes) answers on this path:
+ * a path that exists but not for the request's method is a 405 with these in `Allow`.
+ */
+function allowedMethods(app: Pick<Hono, 'router'>, path: string): string[] {
+  const allow: string[] = ROUTE_METHODS.filter((method) =>
+    app.router.match(method, path)[0].some(([[, route]]) => route.method !== 'ALL'));
+  return allow.includes('GET') ? [...allow, 'HEAD'] : allow;
+}
 
 // HTTP request counts and latencies by route and status, in the process-wide registry (once per process).
 let httpMetrics: ReturnType<typeof prometheus> | null = null;
@@ -123,7 +135,14 @@ export function createApp(deps: AppDeps) {
   // The back office: staff in a browser, acting through the routes above (in-process).
   app.route('/app', backOffice({ sql: deps.sql, api: app, throttle, log: deps.log }));
 
-  app.notFound((c) => problemResponse(c, new ProblemError(404, 'not_found', 'Not found', `No route for ${c.req.method} ${c.req.path}.`)));
+  app.notFound((c) => {
+    const allow = allowedMethods(app, c.req.path);
+    if (allow.length && !allow.includes(c.req.method)) {
+      return problemResponse(c, new ProblemError(405, 'method_not_allowed', 'Method not allowed',
+        `${c.req.path} does not take ${c.req.method}; it takes ${allow.join(', ')}.`, undefined, { allow: allow.join(', ') }));
+    }
+    return problemResponse(c, new ProblemError(404, 'not_found', 'Not found', `No route for ${c.req.method} ${c.req.path}.`));
+  });
   app.onError((err, c) => {
     const p = toProblem(err);
     if (p.status >= 500) deps.log?.(`error on ${c.req.method} ${escapeForLog(c.req.path)}: ${escapeForLog(String((err as Error).stack ?? err))}`);

@@ -7,7 +7,7 @@ import type { Sql } from '../db/client.js';
 import type { AuthThrottle } from '../api/auth-throttle.js';
 import { problemResponse, ProblemError } from '../api/problem.js';
 import { BackOfficeApi } from './api-client.js';
-import { field, localPath, type BoContext, type BoEnv } from './context.js';
+import { field, localPath, readForm, type BoContext, type BoEnv } from './context.js';
 import { LANG_COOKIE, langOf, messages } from './i18n.js';
 import { Page } from './layout.js';
 import { readSession, sameToken, SESSION_COOKIE } from './session.js';
@@ -32,9 +32,9 @@ const CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-
 type Requester = ConstructorParameters<typeof BackOfficeApi>[0];
 
 /** Browsers get a page they can act on; anything else gets problem+json, as from the API. */
-export function refuse(c: BoContext, status: 401 | 403 | 404 | 422 | 500, detail: string) {
+export function refuse(c: BoContext, status: 400 | 401 | 403 | 404 | 422 | 500, detail: string) {
   if (!(c.req.header('accept') ?? '').includes('text/html')) {
-    const code = { 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 422: 'validation_failed', 500: 'internal_error' }[status];
+    const code = { 400: 'malformed_request', 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 422: 'validation_failed', 500: 'internal_error' }[status];
     return problemResponse(c, new ProblemError(status, code, c.get('m').error, detail));
   }
   const m = c.get('m');
@@ -87,8 +87,9 @@ export function backOffice(deps: { sql: Sql; api: Requester; throttle: AuthThrot
     }
     c.set('session', session);
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
-      const type = c.req.header('content-type') ?? '';
-      const form = /^(application\/x-www-form-urlencoded|multipart\/form-data)/i.test(type) ? await c.req.parseBody() : {};
+      // Read once here: a form that does not parse is refused before any route reads it.
+      const form = await readForm(c);
+      if (!form) return refuse(c, 400, c.get('m').formUnreadable);
       const token = c.req.header('x-csrf-token') ?? field(form, '_csrf');
       if (!sameToken(token, session.csrfToken)) return refuse(c, 403, c.get('m').csrfRefused);
     }

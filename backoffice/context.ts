@@ -26,6 +26,18 @@ export function localPath(v: unknown, fallback: string): string {
   return typeof v === 'string' && /^\/app(\/|$|\?)/.test(v) && !v.includes('//') && !/[\r\n]/.test(v) ? v : fallback;
 }
 
+/**
+ * The posted form (`{}` for a body that is not a form), or null when it claims to be a form and
+ * does not parse as one (a cut-off multipart body): the caller answers 400, never a 500.
+ */
+export async function readForm(c: Context): Promise<Record<string, unknown> | null> {
+  try {
+    return await c.req.parseBody();
+  } catch {
+    return null;
+  }
+}
+
 /** A form field as one string (the last one when repeated). */
 export function field(form: Record<string, unknown>, name: string): string {
   const v = form[name];

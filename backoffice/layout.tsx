@@ -57,8 +57,9 @@ function Nav({ c, active }: { c: BoContext; active: Section }) {
 
 function CompanyPicker({ c }: { c: BoContext }) {
   const m = c.get('m');
-  const companies = c.get('companies');
-  const current = c.get('company');
+  // A refusal (a CSRF token, an unreadable form) is drawn before the companies are read: none shown.
+  const companies = c.get('companies') ?? [];
+  const current = c.get('company') ?? null;
   if (companies.length < 2) return current ? <span class="company-name">{current.name}</span> : null;
   return (
     <form method="get" action={c.req.path} class="company-picker">

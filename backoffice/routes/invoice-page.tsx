@@ -209,7 +209,8 @@ export function invoicePageRoutes() {
     if (res.status === 404) return c.notFound();
     const errors = res.data.errors ?? [{ path: 'email', message: res.data.detail }];
     const page = await render(c, { errors, emailValue: email });
-    return c.html(page!, 422);
+    if (!page) return c.notFound();
+    return c.html(page, 422);
   });
 
   /** PDF and UBL documents open in the browser, straight from the API. */

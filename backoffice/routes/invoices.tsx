@@ -85,7 +85,7 @@ export function invoiceListRoutes(sql: Sql) {
           <div class="toolbar">
             {templates.ok && templates.data.items.length ? (
               <>
-                <label for="templateId">Mall / Template</label>
+                <label for="templateId">{m.template}</label>
                 <select id="templateId" name="templateId">
                   <option value="">{m.none}</option>
                   {templates.data.items.map((t: { id: string; name: string }) => (
@@ -191,7 +191,7 @@ export function invoiceListRoutes(sql: Sql) {
       return c.html(
         <Page c={c} title={title} active={kind === 'remind' ? 'reminders' : 'invoices'}>
           {noneSelected ? (
-            <p class="alert error" role="alert">{c.get('lang') === 'sv' ? 'Markera minst en faktura.' : 'Select at least one invoice.'}</p>
+            <p class="alert error" role="alert">{m.selectInvoice}</p>
           ) : (
             <FieldErrors errors={res.data.errors ?? [{ path: '(request)', message: res.data.detail }]} m={m} />
           )}

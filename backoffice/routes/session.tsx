@@ -6,7 +6,7 @@ import { tenantForApiKey } from '../../api/auth.js';
 import type { AuthThrottle } from '../../api/auth-throttle.js';
 import { ProblemError } from '../../api/problem.js';
 import type { BoEnv, BoContext } from '../context.js';
-import { field } from '../context.js';
+import { field, readForm } from '../context.js';
 import { Page } from '../layout.js';
 import { createSession, endSession, newToken, sameToken, SESSION_COOKIE, SESSION_HOURS, SIGN_IN_CSRF_COOKIE } from '../session.js';
 
@@ -40,7 +40,7 @@ function SignInPage({ c, csrf, error, status }: { c: BoContext; csrf: string; er
 export function sessionRoutes(sql: Sql, throttle: AuthThrottle) {
   const app = new Hono<BoEnv>();
 
-  const signInForm = (c: BoContext, error?: string, status: 200 | 401 | 403 | 429 = 200) => {
+  const signInForm = (c: BoContext, error?: string, status: 200 | 400 | 401 | 403 | 429 = 200) => {
     const csrf = newToken();
     setCookie(c, SIGN_IN_CSRF_COOKIE, csrf, { httpOnly: true, sameSite: 'Strict', path: '/app', secure: isHttps(c), maxAge: 3600 });
     return c.html(<SignInPage c={c} csrf={csrf} error={error} />, status);
@@ -50,7 +50,8 @@ export function sessionRoutes(sql: Sql, throttle: AuthThrottle) {
 
   app.post('/sign-in', async (c) => {
     const m = c.get('m');
-    const form = await c.req.parseBody();
+    const form = await readForm(c);
+    if (!form) return signInForm(c, m.formUnreadable, 400);
     const expected = getCookie(c, SIGN_IN_CSRF_COOKIE);
     if (!expected || !sameToken(field(form, '_csrf'), expected)) return signInForm(c, m.csrfRefused, 403);
     try {
