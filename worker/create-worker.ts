@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { DefaultLogger, NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, type Logger, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
 import { workerTracingOptions, workflowTracingModule, type Tracing } from '../platform/tracing.js';
 import { NoopSpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -8,9 +8,30 @@ import { Resource } from '@opentelemetry/resources';
 const require = createRequire(import.meta.url);
 export const workflowsPath = require.resolve('../workflows/index.ts');
 
-/** Bundles the workflow code once; tests share one bundle across workers. */
-export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath, workflowInterceptorModules: [workflowTracingModule], logger: new DefaultLogger('WARN') });
+/**
+ * The bundler's logger with its webpack report (a 1.5 KB block of asset and module lines, logged
+ * as info) at debug; its one-line "Workflow bundle created" and any warning or error stay as they are.
+ */
+function quietBundler(logger: Logger): Logger {
+  const demote = (level: Parameters<Logger['log']>[0], message: string) =>
+    level === 'INFO' && message !== 'Workflow bundle created' ? 'DEBUG' : level;
+  return {
+    log: (level, message, meta) => logger.log(demote(level, message), message, meta),
+    trace: (message, meta) => logger.trace(message, meta),
+    debug: (message, meta) => logger.debug(message, meta),
+    info: (message, meta) => logger.log(demote('INFO', message), message, meta),
+    warn: (message, meta) => logger.warn(message, meta),
+    error: (message, meta) => logger.error(message, meta),
+  };
+}
+
+/** Bundles the workflow code once (with the tracing interceptors unless `traced: false`); tests share one bundle across workers. */
+export function bundleWorkflows(logger: Logger = new DefaultLogger('WARN'), o: { traced?: boolean } = {}): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({
+    workflowsPath,
+    workflowInterceptorModules: o.traced === false ? [] : [workflowTracingModule],
+    logger: quietBundler(logger),
+  });
 }
 
 /** Workflow spans go nowhere when tracing is off, but the sink they are exported through exists. */
@@ -25,15 +46,17 @@ export async function createWorker(opts: {
   tracing?: Pick<Tracing, 'enabled' | 'spanProcessor' | 'resource'>;
 }): Promise<Worker> {
   // With tracing off no interceptor runs at all; a ready bundle has the workflow interceptors
-  // in it (bundleWorkflows), so its span sink must exist even then.
+  // in it (bundleWorkflows), so its span sink must exist even then. Without one the code is
+  // bundled here rather than by Worker.create, so the bundler's report is logged at debug.
   const traced = opts.tracing?.enabled === true;
   const tracing = workerTracingOptions(opts.tracing ?? noTracing);
+  const workflowBundle = opts.workflowBundle ?? (await bundleWorkflows(Runtime.instance().logger, { traced }));
   return Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
-    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
-    ...(traced ? { interceptors: { activity: tracing.activityInterceptors, ...(opts.workflowBundle ? {} : { workflowModules: [workflowTracingModule] }) } } : {}),
+    workflowBundle,
+    ...(traced ? { interceptors: { activity: tracing.activityInterceptors } } : {}),
     ...(traced || opts.workflowBundle ? { sinks: tracing.sinks } : {}),
     activities: createActivities(opts.deps),
     maxConcurrentActivityTaskExecutions: 50,
