@@ -120,5 +120,7 @@ describe('the event feed', () => {
     const res = await h.request('GET', `/v1/events?after=${mine[0].id}`, { key: other });
     expect(res.status).toBe(422);
     expect(res.json.errors).toEqual([{ path: 'after', message: 'is not the id of an event in this feed' }]);
+    // Ids say nothing about anyone's volume: random, not a sequence shared by all tenants.
+    for (const e of mine) expect(e.id).toMatch(/^evt_[0-9a-f]{32}$/);
   });
 });
