@@ -82,18 +82,4 @@ export class AuthThrottle {
   wrongAdminToken(c: Context): void {
     this.admin.add(this.client(c));
   }
-
-  /**
-   * @deprecated The back office's sign-in form still asks before looking at the key, which
-   * refuses a right key for others' failures; it should call `wrongKey` after the lookup instead.
-   */
-  check(c: Context): void {
-    const blocked = this.keys.blockedFor(this.client(c));
-    if (blocked !== null) throw tooMany(blocked);
-  }
-
-  /** @deprecated See `check`: use `wrongKey`. */
-  fail(c: Context): void {
-    this.keys.add(this.client(c));
-  }
 }

@@ -353,7 +353,8 @@ export const EventListQuery = z.object({
 const WebhookUrl = z
   .string()
   .max(2000)
-  .url()
+  // abort: the checks after it parse the URL, which throws on what is not one.
+  .url({ abort: true })
   .refine((u) => ['http:', 'https:'].includes(new URL(u).protocol), 'must be an http or https URL')
   .refine((u) => !new URL(u).username && !new URL(u).password, 'must not contain credentials');
 const WebhookEventTypes = z.array(z.enum(['*', ...EVENT_TYPES])).min(1).max(EVENT_TYPES.length + 1);

@@ -2,9 +2,11 @@
 // tasks, the commands by type, and the billable actions as Temporal Cloud counts them (a start,
 // a signal, an update, a timer, each activity attempt, each search-attribute upsert, and one per
 // workflow task that ran local activities; patch markers are free).
-import { temporal } from '@temporalio/proto';
+// The package is CommonJS: plain Node's ESM loader sees only its default export.
+import proto from '@temporalio/proto';
+import type { temporal } from '@temporalio/proto';
 
-const E = temporal.api.enums.v1.EventType;
+const E = proto.temporal.api.enums.v1.EventType;
 
 export interface RunCost {
   workflowTasks: number;

@@ -43,6 +43,20 @@ describe('failed authentication', () => {
     expect(admin.status).toBe(201);
   });
 
+  it("the back office's sign-in form: wrong keys throttled to 429 after 20, the right key from the same address still signs in", async () => {
+    const app = createApp({ sql: h.sql, temporal: { client: h.client, taskQueue: h.taskQueue }, adminToken: 'admin-secret', starter: h.starter });
+    const page = await app.request('/app/sign-in');
+    const cookie = (page.headers.get('set-cookie') ?? '').split(';')[0];
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())![1];
+    const signIn = (apiKey: string) =>
+      app.request('/app/sign-in', { method: 'POST', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ _csrf: csrf, apiKey }).toString() });
+    for (let i = 0; i < 20; i++) expect((await signIn(`idk_wrong-${i}`)).status).toBe(401);
+    expect((await signIn('idk_wrong-20')).status).toBe(429);
+    const right = await signIn(key);
+    expect(right.status).toBe(303);
+    expect(right.headers.get('location')).toBe('/app/invoices');
+  });
+
   it('the admin token, chosen by the operator, is refused before comparison once its address is over the limit, for the window only', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     const throttle = new AuthThrottle(3, 60_000);

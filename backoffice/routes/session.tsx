@@ -4,7 +4,6 @@ import { getCookie, setCookie, deleteCookie } from 'hono/cookie';
 import type { Sql } from '../../db/client.js';
 import { tenantForApiKey } from '../../api/auth.js';
 import type { AuthThrottle } from '../../api/auth-throttle.js';
-import { ProblemError } from '../../api/problem.js';
 import type { BoEnv, BoContext } from '../context.js';
 import { field, readForm } from '../context.js';
 import { Page } from '../layout.js';
@@ -54,17 +53,9 @@ export function sessionRoutes(sql: Sql, throttle: AuthThrottle) {
     if (!form) return signInForm(c, m.formUnreadable, 400);
     const expected = getCookie(c, SIGN_IN_CSRF_COOKIE);
     if (!expected || !sameToken(field(form, '_csrf'), expected)) return signInForm(c, m.csrfRefused, 403);
-    try {
-      throttle.check(c);
-    } catch (e) {
-      if (e instanceof ProblemError && e.status === 429) return signInForm(c, m.tooMany, 429);
-      throw e;
-    }
+    // The key first: a right key always signs in, whatever others behind the same address failed.
     const tenantId = await tenantForApiKey(sql, field(form, 'apiKey').trim());
-    if (!tenantId) {
-      throttle.fail(c);
-      return signInForm(c, m.wrongKey, 401);
-    }
+    if (!tenantId) return throttle.wrongKey(c) ? signInForm(c, m.tooMany, 429) : signInForm(c, m.wrongKey, 401);
     const { token } = await createSession(sql, tenantId);
     deleteCookie(c, SIGN_IN_CSRF_COOKIE, { path: '/app' });
     setCookie(c, SESSION_COOKIE, token, {
