@@ -210,10 +210,11 @@ export async function creditSend(
       if (o.deferIfBegun) return { kind: 'begun' };
       inFlight = 'undo_passed';
     }
-    const settled = await settleIn(tx, o.tenantId, o.invoiceId, 'credited', (wasPending) => ({
-      message: creditMessage({ inFlight, reason: o.reason, wasPending }),
-      dedupeKey: null,
-    }));
+    const settled = await settleIn(
+      tx, o.tenantId, o.invoiceId, 'credited',
+      (wasPending) => ({ message: creditMessage({ inFlight, reason: o.reason, wasPending }), dedupeKey: null }),
+      inFlight !== 'undo_passed',
+    );
     return settled.kind === 'done' ? { kind: 'credited', calledOff: settled.calledOff } : settled;
   });
   if (outcome.kind === 'undone') sendMetrics.ended({ kind: outcome.undoneKind!, method: 'none', outcome: 'undone' });
@@ -324,6 +325,8 @@ async function settleIn(
   invoiceId: string,
   status: 'credited' | 'paid',
   describe: (wasPending: boolean, kind: SendKind | null) => { message: string; dedupeKey: string | null },
+  /** False when the send in flight has begun its delivery: it settles its run item itself when it ends. */
+  callsOffSend = true,
 ) {
   // The row lock orders concurrent credits and payments: exactly one of them settles the invoice.
   const [before] = await tx`SELECT status, pending_kind, pending_workflow_id FROM invoices WHERE id = ${invoiceId} AND tenant_id = ${tenantId} FOR UPDATE`;
@@ -339,8 +342,8 @@ async function settleIn(
   const { message, dedupeKey } = describe(wasPending, before.pending_kind);
   await appendHistory(tx, { tenantId, invoiceId, type: status, message, dedupeKey });
   // The send in flight is called off here; should its delivery already be under way, it still counts as sent.
-  if (wasPending) await settleRunItem(tx, before.pending_workflow_id, status === 'credited' ? 'undone' : 'failed');
-  return { kind: 'done', calledOff: wasPending ? (before.pending_kind as SendKind) : null } as const;
+  if (wasPending && callsOffSend) await settleRunItem(tx, before.pending_workflow_id, status === 'credited' ? 'undone' : 'failed');
+  return { kind: 'done', calledOff: wasPending && callsOffSend ? (before.pending_kind as SendKind) : null } as const;
 }
 
 const kronor = (ore: number) => `${(ore / 100).toFixed(2)} SEK`;

@@ -68,6 +68,8 @@ describe('a credit racing the send', () => {
         expect(types).not.toContain('send_failed');
         expect(types.filter((t) => t === 'sent')).toHaveLength(1);
         expect(types.filter((t) => t === 'credited')).toHaveLength(1);
+        // The run counts what happened: the delivery went out.
+        expect(item.outcome).toBe('sent');
       }
     }
     console.log(`credit races: ${JSON.stringify(tally)}`);

@@ -146,3 +146,34 @@ it(`${N} invoices with two workers, one killed (SIGKILL) mid-run: each delivered
     await client.connection.close();
   }
 }, 900_000);
+
+it('on this topology too, a credit racing the send (50 races, API process and two workers): undone exactly when nothing went out', async () => {
+  const key = (await call('POST', '/admin/tenants', { name: 'Races' }, adminToken)).json.apiKey as string;
+  const company = (await call('POST', '/v1/companies', { name: 'Kapp Gym AB', orgNumber: '556677-8899', address: { street: 'Gatan 1', postalCode: '111 22', city: 'Stockholm' } }, key)).json.id as string;
+  await call('PUT', `/v1/companies/${company}/distribution-settings`, { activeMethods: ['email'], defaultMethod: 'email', fallbackMethod: null, reminderDistribution: false, undoWindowSeconds: 0, linkInvoiceToOrganization: false }, key);
+  const person = (await call('POST', '/v1/persons', { name: 'Rut Ek', email: 'rut@example.com' }, key)).json.id as string;
+  const outcomes: { invoiceId: string; workflowId: string; undone: boolean }[] = [];
+  for (let i = 0; i < 50; i++) {
+    const inv = await call('POST', '/v1/invoices', { companyId: company, personId: person, number: `R${i}`, issueDate: '2026-11-01', dueDate: '2026-11-30', lines: [{ description: 'Gym', quantity: 1, unitAmount: 10000, vatRate: 6 }] }, key);
+    expect(inv.status).toBe(201);
+    const [sent, credit] = await Promise.all([
+      call('POST', '/v1/invoices/send', { invoiceIds: [inv.json.id] }, key),
+      new Promise((r) => setTimeout(r, (i % 8) * 40)).then(() => call('POST', `/v1/invoices/${inv.json.id}/credit`, { reason: `race ${i}` }, key)),
+    ]);
+    expect(credit.status).toBe(200);
+    if (sent.json.results[0].accepted) outcomes.push({ invoiceId: inv.json.id, workflowId: sent.json.results[0].workflowId, undone: credit.json.undone });
+  }
+  for (const o of outcomes) {
+    await waitFor(async () => (await db.sql`SELECT 1 FROM invoices WHERE id = ${o.invoiceId} AND pending_workflow_id IS NULL`).length === 1, { timeoutMs: 60_000, what: `${o.invoiceId} settled` });
+    await waitFor(async () => {
+      const [item] = await db.sql`SELECT outcome FROM send_run_items WHERE workflow_id = ${o.workflowId}`;
+      return item.outcome !== 'pending';
+    }, { timeoutMs: 60_000, what: `${o.workflowId} ended` });
+    const mails = [...smtpA.received, ...smtpB.received].filter((m) => m.messageId === `<${o.workflowId}@${MAIL_DOMAIN}>`);
+    expect(mails).toHaveLength(o.undone ? 0 : 1);
+    const types = (await db.sql`SELECT type FROM invoice_history WHERE invoice_id = ${o.invoiceId} ORDER BY id`).map((r) => r.type);
+    expect(types.includes('send_undone')).toBe(o.undone);
+    expect(types).not.toContain('send_failed');
+  }
+  expect(outcomes.some((o) => o.undone)).toBe(true);
+}, 600_000);
