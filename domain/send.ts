@@ -26,6 +26,19 @@ export interface SendInput extends SendRef {
   serverHeldWindow?: boolean;
 }
 
+/** The reference a send's activities carry: the input without what only the start needs. */
+export function refOf(input: SendInput): SendRef {
+  return {
+    tenantId: input.tenantId,
+    invoiceId: input.invoiceId,
+    workflowId: input.workflowId,
+    kind: input.kind,
+    templateId: input.templateId,
+    requestId: input.requestId,
+    httpRequestId: input.httpRequestId ?? null,
+  };
+}
+
 /** A credit of a send in flight. `recorded`: the API already decided it in the database and undid the send. */
 export interface CreditRequest {
   reason?: string;

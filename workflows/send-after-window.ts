@@ -6,32 +6,16 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import { FailureType, type SendInput, type SendRef, type SendStatus } from '../domain/send.js';
+import { refOf, type SendInput, type SendStatus } from '../domain/send.js';
+import { CHANNELS, LOCAL_BOOKKEEPING } from './send-policies.js';
 import { creditSignal, creditUpdate, statusQuery } from './definitions.js';
 import { failureOf } from './failure-of.js';
 import { DeliveryMethodKey, DeliveryOutcomeKey } from './search-attributes.js';
 
-const NON_RETRYABLE = Object.values(FailureType);
-
-// The send: plan, render, deliver and record in one activity. It talks to the outside world, so an
-// unreachable endpoint is retried with backoff for up to two hours (the delivery record and the
-// providers' idempotency keys make every retry safe); after that the send fails and is restored.
-// It heartbeats, so a worker that dies mid-delivery is noticed within seconds.
-const sending = proxyActivities<Activities>({
-  startToCloseTimeout: '2 minutes',
-  heartbeatTimeout: '20 seconds',
-  scheduleToCloseTimeout: '2 hours',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', nonRetryableErrorTypes: NON_RETRYABLE },
-});
-
-// Bookkeeping off the happy path (a failure restored, a credit signalled): quick database work,
-// run inside the workflow task, retried while the database is away — for hours, not forever.
-const bookkeeping = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  scheduleToCloseTimeout: '6 hours',
-  localRetryThreshold: '10 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute', nonRetryableErrorTypes: NON_RETRYABLE },
-});
+// The send: plan, render, deliver and record in one activity, on the channels' policy.
+const sending = proxyActivities<Activities>(CHANNELS);
+// Bookkeeping off the happy path (a failure restored, a credit signalled), inside the workflow task.
+const bookkeeping = proxyLocalActivities<Activities>(LOCAL_BOOKKEEPING);
 
 /**
  * One send whose undo window the Temporal server holds: the run is started with a start delay of
@@ -43,15 +27,7 @@ const bookkeeping = proxyLocalActivities<Activities>({
  * search attribute once (what is known at start is set at start).
  */
 export async function sendAfterWindow(input: SendInput): Promise<SendStatus> {
-  const ref: SendRef = {
-    tenantId: input.tenantId,
-    invoiceId: input.invoiceId,
-    workflowId: input.workflowId,
-    kind: input.kind,
-    templateId: input.templateId,
-    requestId: input.requestId,
-    httpRequestId: input.httpRequestId ?? null,
-  };
+  const ref = refOf(input);
   const status: SendStatus = { phase: 'delivering', outcome: 'pending', method: null };
   let undoneByCredit = false;
   // A credit signalled by another system (not through the API): decided in the database the same way.

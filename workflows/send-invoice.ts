@@ -9,22 +9,13 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { DeliveryPlan } from '../activities/plan-delivery.js';
-import { AlreadyCredited, FailureType, type SendInput, type SendRef, type SendStatus } from '../domain/send.js';
+import { AlreadyCredited, refOf, type SendInput, type SendStatus } from '../domain/send.js';
 import { creditSignal, creditUpdate, statusQuery } from './definitions.js';
 import { DeliveryMethodKey, DeliveryOutcomeKey } from './search-attributes.js';
 import { failureOf } from './failure-of.js';
 import { sendAfterWindow } from './send-after-window.js';
+import { BOOKKEEPING, CHANNELS, LOCAL_BOOKKEEPING, NON_RETRYABLE } from './send-policies.js';
 
-const NON_RETRYABLE = Object.values(FailureType);
-
-// Database bookkeeping: quick, retried while the database is away — for hours, not forever. Data
-// errors are non-retryable. A run whose bookkeeping still fails ends, and the reconciler settles
-// its invoice by the facts in the database.
-const BOOKKEEPING = {
-  startToCloseTimeout: '30 seconds',
-  scheduleToCloseTimeout: '6 hours',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute', nonRetryableErrorTypes: NON_RETRYABLE },
-} as const;
 const bookkeeping = proxyActivities<Activities>(BOOKKEEPING);
 
 // Rendering documents: CPU-bound, well under a second; a worker that died while rendering is
@@ -37,25 +28,10 @@ const rendering = proxyActivities<Activities>(RENDERING);
 
 // The same bookkeeping and rendering as local activities: run by the worker inside the workflow
 // task, so a send costs the server two workflow tasks and one activity instead of five and four.
-// A retry waits on a timer once its backoff passes the threshold, so a long database outage
-// does not hold a workflow task.
-const localBookkeeping = proxyLocalActivities<Activities>({ ...BOOKKEEPING, localRetryThreshold: '10 seconds' });
+const localBookkeeping = proxyLocalActivities<Activities>(LOCAL_BOOKKEEPING);
 const localRendering = proxyLocalActivities<Activities>({ ...RENDERING, localRetryThreshold: '10 seconds' });
 
-// Channels talk to the outside world: an unreachable endpoint is retried with backoff for up to
-// two hours (idempotency keys make every retry safe); after that the send fails and is restored.
-// They heartbeat while they run, so a worker that dies mid-delivery is noticed within seconds.
-const channels = proxyActivities<Activities>({
-  startToCloseTimeout: '2 minutes',
-  heartbeatTimeout: '20 seconds',
-  scheduleToCloseTimeout: '2 hours',
-  retry: {
-    initialInterval: '2 seconds',
-    backoffCoefficient: 2,
-    maximumInterval: '5 minutes',
-    nonRetryableErrorTypes: NON_RETRYABLE,
-  },
-});
+const channels = proxyActivities<Activities>(CHANNELS);
 
 /** Each patch marks a change of the workflow's commands; runs started before it replay without it. */
 const Patch = {
@@ -75,15 +51,7 @@ const Patch = {
  */
 export async function sendInvoice(input: SendInput): Promise<SendStatus> {
   if (input.serverHeldWindow) return sendAfterWindow(input);
-  const ref: SendRef = {
-    tenantId: input.tenantId,
-    invoiceId: input.invoiceId,
-    workflowId: input.workflowId,
-    kind: input.kind,
-    templateId: input.templateId,
-    requestId: input.requestId,
-    httpRequestId: input.httpRequestId ?? null,
-  };
+  const ref = refOf(input);
   const status: SendStatus = { phase: 'undo_window', outcome: 'pending', method: null };
   let creditRequested: { reason?: string } | null = null;
   let lateCredit: { reason?: string } | null = null;
