@@ -35,6 +35,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     host: env.HOST || '127.0.0.1',
     adminToken: env.ADMIN_TOKEN || null,
     /**
+     * How long one activation of workflow code may run before the worker calls it a deadlock
+     * (e.g. `5s`, the SDK's default). Off (0) unless set: the check starts a watchdog thread on
+     * every call into the workflow sandbox, which was the largest single cost of a send (docs/benchmarks.md).
+     */
+    workflowIsolateTimeout: env.WORKFLOW_ISOLATE_TIMEOUT || 0,
+    /**
      * Webhook endpoints may be loopback or private addresses, and plain http (local runs and tests).
      * Off unless `true`: such endpoints are refused at creation and never called.
      */

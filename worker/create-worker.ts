@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, type Logger, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
+import { loadConfig } from '../config.js';
 import { workerTracingOptions, workflowTracingModule, type Tracing } from '../platform/tracing.js';
 import { NoopSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { Resource } from '@opentelemetry/resources';
@@ -34,6 +35,14 @@ export function bundleWorkflows(logger: Logger = new DefaultLogger('WARN'), o: {
   });
 }
 
+/**
+ * How long workflow code may run per activation: WORKFLOW_ISOLATE_TIMEOUT, off by default, since the
+ * check starts a watchdog thread on every call into the sandbox (0 = none, with
+ * patches/@temporalio+worker+1.24.0.patch). Not in WorkerOptions' type, but the SDK takes it: it
+ * spreads the options given over its defaults.
+ */
+export const sandboxOptions = () => ({ isolateExecutionTimeout: loadConfig().workflowIsolateTimeout }) as {};
+
 /** Workflow spans go nowhere when tracing is off, but the sink they are exported through exists. */
 export const noTracing = { spanProcessor: new NoopSpanProcessor(), resource: new Resource({}) };
 
@@ -60,5 +69,6 @@ export async function createWorker(opts: {
     ...(traced || opts.workflowBundle ? { sinks: tracing.sinks } : {}),
     activities: createActivities(opts.deps),
     maxConcurrentActivityTaskExecutions: 50,
+    ...sandboxOptions(),
   });
 }

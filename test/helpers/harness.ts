@@ -17,7 +17,7 @@ import { createTestDatabase } from './database.js';
 import { freePort } from '../../platform/free-port.js';
 import type { Logger } from '../../platform/logger.js';
 import { tracingClientInterceptors, workerTracingOptions, type Tracing } from '../../platform/tracing.js';
-import { noTracing } from '../../worker/create-worker.js';
+import { noTracing, sandboxOptions } from '../../worker/create-worker.js';
 import { startSmtpServer } from './smtp.js';
 
 // Keep test output to warnings and errors from the SDK; its own metrics are served on a local
@@ -93,6 +93,7 @@ export async function createHarness(opts: HarnessOptions = {}) {
       taskQueue,
       workflowBundle: { codePath: inject('workflowBundlePath') },
       activities: createActivities(activityDeps),
+      ...sandboxOptions(),
     });
     const done = worker.run();
     return {
