@@ -4,7 +4,7 @@ import type { PrintProvider } from '../channels/print-provider.js';
 import type { EInvoiceChannel } from '../channels/pagero.js';
 import type { KivraChannel } from '../channels/kivra.js';
 import type { SendRef } from '../domain/send.js';
-import { planDelivery } from './plan-delivery.js';
+import { planDelivery, type DeliveryPlan } from './plan-delivery.js';
 import { renderDocument } from './render-document.js';
 import { deliverEmail } from './deliver-email.js';
 import { deliverOwnPrinter } from './deliver-own-printer.js';
@@ -56,6 +56,8 @@ const sendFields = (ref: SendRef) => ({
 export function createActivities(activityDeps: ActivityDeps) {
   const deps = { ...activityDeps, cache: activityDeps.cache ?? new SendCache() };
   const log = deps.logger ?? createLogger({ name: 'worker', level: process.env.LOG_LEVEL ?? 'warn' });
+  const planned = (ref: SendRef, plan: DeliveryPlan) =>
+    log.info({ ...sendFields(ref), method: plan.method, choice: plan.choice, passedOver: plan.rejected.map((r) => r.code ?? r.method) }, 'delivery planned');
   const channels: Record<Method, Channel> = {
     email: (input) => deliverEmail(deps, input),
     own_printer: (input) => deliverOwnPrinter(deps.sql, input),
@@ -66,7 +68,7 @@ export function createActivities(activityDeps: ActivityDeps) {
   };
   return withDatabaseErrorsClassified({
     sendDocument: withHeartbeats(async (ref: SendRef) => {
-      const sent = await sendDocument({ ...deps, channels }, ref);
+      const sent = await sendDocument({ ...deps, channels, planned }, ref);
       if (sent.outcome === 'sent') log.info({ ...sendFields(ref), method: sent.method, externalId: sent.externalId ?? undefined }, 'delivered');
       else log.info(sendFields(ref), 'send undone within the undo window');
       return sent;
@@ -82,7 +84,7 @@ export function createActivities(activityDeps: ActivityDeps) {
     },
     planDelivery: async (ref: SendRef) => {
       const plan = await planDelivery(deps, ref);
-      log.info({ ...sendFields(ref), method: plan.method, choice: plan.choice, passedOver: plan.rejected.map((r) => r.code ?? r.method) }, 'delivery planned');
+      planned(ref, plan);
       return plan;
     },
     renderDocument: (input: Parameters<typeof renderDocument>[1]) => renderDocument(deps.sql, input, deps.cache),

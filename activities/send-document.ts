@@ -17,6 +17,8 @@ export interface SendDocumentDeps extends PlanDeps {
   sql: Sql;
   cache?: SendCache;
   channels: Record<Method, Channel>;
+  /** Told the plan once it is made (a log line). */
+  planned?: (ref: SendRef, plan: DeliveryPlan) => void;
 }
 
 export type SendDocumentResult =
@@ -40,6 +42,7 @@ export async function sendDocument(deps: SendDocumentDeps, ref: SendRef): Promis
   } else {
     try {
       plan = await planDelivery(deps, ref);
+      deps.planned?.(ref, plan);
     } catch (err) {
       if (err instanceof ApplicationFailure && err.type === FailureType.NoLongerPending && (await wasUndone(deps.sql, ref))) return { outcome: 'undone' };
       throw err;

@@ -207,6 +207,13 @@ function lastWords(output: string): string {
 }
 
 async function initCluster(p: Placement, password: string, locale: string): Promise<void> {
+  // Folders made here on the way to the cluster must let its user pass (not list): a umask of 077
+  // would make them root's alone, and the password file beside the cluster unreadable to initdb.
+  const parent = path.dirname(p.databaseDir);
+  const first = await mkdir(parent, { recursive: true });
+  if (first !== undefined && p.user) {
+    for (let d = parent; d.startsWith(first); d = path.dirname(d)) await chmod(d, 0o711);
+  }
   await mkdir(p.databaseDir, { recursive: true, mode: 0o700 });
   if (p.user) await chown(p.databaseDir, p.user.uid, p.user.gid);
   // The password file sits beside the cluster, where its user can read it (and nobody else).

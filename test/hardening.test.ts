@@ -259,7 +259,7 @@ describe('exposure', () => {
     }
   });
 
-  it('as root, a checkout the postgres user cannot enter stops with a message naming the fix', async () => {
+  it('as root, a checkout the postgres user cannot enter is detected: the embedded cluster then lives under /var/lib, and should that fail the message names the fix', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'closed-'));
     try {
       await chmod(dir, 0o700);
