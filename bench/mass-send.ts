@@ -1,9 +1,11 @@
 // Benchmark: a billing run of N invoices by e-mail, undo window 0, from the send request to the
 // last e-mail received by a real SMTP server — the service (API and worker processes on a
 // Temporal dev server, or on the Temporal server with PostgreSQL) beside the raw loop a user
-// could write instead (bench/raw-loop.ts), measured in the same run. Prints a table; asserts nothing.
-//   npm run bench                                   # N = 1,000 and 10,000; dev server and cluster
-//   npm run bench -- --invoices 1000 --topology dev
+// could write instead (bench/raw-loop.ts), measured in the same run; CPU per invoice of every
+// process and billable actions per send; a real undo window and the server on its own core.
+// Prints a table; asserts nothing (docs/benchmarks.md).
+//   npm run bench                                   # N = 1,000 and 10,000; dev server and cluster; window; pinned
+//   npm run bench -- --invoices 1000 --topology dev --window '' --pinned ''
 import { execFileSync, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
