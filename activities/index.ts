@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import type { Sql } from '../db/client.js';
 import type { EmailChannel } from '../channels/email.js';
 import type { PrintProvider } from '../channels/print-provider.js';
@@ -68,7 +69,7 @@ export function createActivities(activityDeps: ActivityDeps) {
   };
   return withDatabaseErrorsClassified({
     sendDocument: withHeartbeats(async (ref: SendRef) => {
-      const sent = await sendDocument({ ...deps, channels, planned }, ref);
+      const sent = await sendDocument({ ...deps, channels, planned }, ref, { retry: Context.current().info.attempt > 1 });
       if (sent.outcome === 'sent') log.info({ ...sendFields(ref), method: sent.method, externalId: sent.externalId ?? undefined }, 'delivered');
       else log.info(sendFields(ref), 'send undone within the undo window');
       return sent;

@@ -30,35 +30,30 @@ export type SendDocumentResult =
  * Delivers one send exactly once. A retry after the delivery began (the channel's point of no
  * return) delivers by the plan it began with, read back from the delivery record, so a changed
  * customer between attempts never makes the record name another method or recipient than the
- * one used. The delivery is recorded (status, history, run progress) before the activity ends.
+ * one used; a first attempt has no record to read. The delivery is recorded (status, history,
+ * run progress) before the activity ends.
  */
-export async function sendDocument(deps: SendDocumentDeps, ref: SendRef): Promise<SendDocumentResult> {
-  const [begun] = await deps.sql`SELECT plan, document_id FROM deliveries WHERE workflow_id = ${ref.workflowId} AND plan IS NOT NULL`;
-  let plan: DeliveryPlan;
-  let documentId: string;
-  if (begun) {
-    plan = begun.plan as DeliveryPlan;
-    documentId = begun.document_id;
-  } else {
-    try {
+export async function sendDocument(deps: SendDocumentDeps, ref: SendRef, o: { retry: boolean }): Promise<SendDocumentResult> {
+  try {
+    const [begun] = o.retry ? await deps.sql`SELECT plan, document_id FROM deliveries WHERE workflow_id = ${ref.workflowId} AND plan IS NOT NULL` : [];
+    let plan: DeliveryPlan;
+    let documentId: string;
+    if (begun) {
+      plan = begun.plan as DeliveryPlan;
+      documentId = begun.document_id;
+    } else {
       plan = await planDelivery(deps, ref);
       deps.planned?.(ref, plan);
-    } catch (err) {
-      if (err instanceof ApplicationFailure && err.type === FailureType.NoLongerPending && (await wasUndone(deps.sql, ref))) return { outcome: 'undone' };
-      throw err;
+      documentId = (await renderDocument(deps.sql, { ref, method: plan.method }, deps.cache)).documentId;
     }
-    documentId = (await renderDocument(deps.sql, { ref, method: plan.method }, deps.cache)).documentId;
-  }
-  let externalId: string | null;
-  try {
-    ({ externalId } = await deps.channels[plan.method]({ ref, plan, documentId }));
+    const { externalId } = await deps.channels[plan.method]({ ref, plan, documentId });
+    await markDelivered(deps.sql, { ref, method: plan.method, recipient: plan.recipient, rejected: plan.rejected, externalId });
+    return { outcome: 'sent', method: plan.method, externalId };
   } catch (err) {
-    // A credit can land between planning and the channel's point of no return.
+    // A credit before planning, or between planning and the channel's point of no return, undid the send.
     if (err instanceof ApplicationFailure && err.type === FailureType.NoLongerPending && (await wasUndone(deps.sql, ref))) return { outcome: 'undone' };
     throw err;
   }
-  await markDelivered(deps.sql, { ref, method: plan.method, recipient: plan.recipient, rejected: plan.rejected, externalId });
-  return { outcome: 'sent', method: plan.method, externalId };
 }
 
 /** The credit that called this send off recorded it as undone (history keyed by the workflow id). */

@@ -8,7 +8,7 @@
 //   npm run bench -- --invoices 1000 --topology dev --window '' --pinned ''
 import { execFileSync, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -45,23 +45,40 @@ const HISTORY_SAMPLE = 200;
 const here = path.dirname(fileURLToPath(import.meta.url));
 const MAIL_FROM = 'invoices@bench.invoice-distribution.local';
 
-/** The machine's PostgreSQL processes (postmaster and backends), whose CPU the service's database work costs. */
-function postgresPids(): number[] {
-  try {
-    return execFileSync('pgrep', ['-x', 'postgres'], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
+/** CPU seconds (user + system) a process has used, from /proc (USER_HZ 100). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-/** Peak resident memory and CPU seconds of each watched process (and of PostgreSQL's), read from /proc every 100 ms. */
+/** Resident memory of a process in bytes, from /proc. */
+function rssBytes(pid: number): number {
+  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+}
+
+/** The machine's PostgreSQL processes (postmaster and backends), whose CPU the service's database work costs. */
+function postgresPids(): number[] {
+  return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number).filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres';
+    } catch {
+      return false; // exited
+    }
+  });
+}
+
+/**
+ * Peak resident memory and CPU seconds of each watched process, read from /proc every 100 ms, and
+ * of PostgreSQL's processes every second (their pooled backends live through a run; listing all
+ * processes ten times a second would cost the machine being measured).
+ */
 function rssSampler(pids: Record<string, number>) {
   // Per PostgreSQL process: its CPU when first seen (0 for a backend born during the run) and now.
   const pgSeen = new Map<number, { start: number; now: number }>();
   const watchPostgres = (first: boolean) => {
     for (const pid of postgresPids()) {
       try {
-        const t = ticks(pid);
+        const t = cpuSeconds(pid);
         const seen = pgSeen.get(pid);
         if (seen) seen.now = t;
         else pgSeen.set(pid, { start: first ? t : 0, now: t });
@@ -72,35 +89,31 @@ function rssSampler(pids: Record<string, number>) {
   };
   const peak: Record<string, number> = Object.fromEntries(Object.keys(pids).map((k) => [k, 0]));
   const cpu: Record<string, number> = {};
-  const ticks = (pid: number) => {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in seconds (USER_HZ 100)
-  };
   const cpuStart: Record<string, number> = {};
-  for (const [name, pid] of Object.entries(pids)) cpuStart[name] = ticks(pid);
+  for (const [name, pid] of Object.entries(pids)) cpuStart[name] = cpuSeconds(pid);
   watchPostgres(true);
   const machine = () => {
     const [, ...f] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
     return { busy: f.reduce((a, b) => a + b, 0) - f[3] - f[4], all: f.reduce((a, b) => a + b, 0) };
   };
   const machineStart = machine();
-  const read = () => {
+  let tick = 0;
+  const read = (withPostgres = ++tick % 10 === 0) => {
     for (const [name, pid] of Object.entries(pids)) {
       try {
-        const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-        peak[name] = Math.max(peak[name], kb * 1024);
-        cpu[name] = ticks(pid) - cpuStart[name];
+        peak[name] = Math.max(peak[name], rssBytes(pid));
+        cpu[name] = cpuSeconds(pid) - cpuStart[name];
       } catch {
         // exited
       }
     }
-    watchPostgres(false);
+    if (withPostgres) watchPostgres(false);
   };
   const timer = setInterval(read, 100);
   return {
     stop: () => {
       clearInterval(timer);
-      read();
+      read(true);
       const m = machine();
       cpu.postgres = [...pgSeen.values()].reduce((sum, p) => sum + p.now - p.start, 0);
       return { peak, cpu, machineBusy: (m.busy - machineStart.busy) / (m.all - machineStart.all) };
@@ -292,7 +305,7 @@ for (const topology of topologies) {
       const rssAtQuarters: number[] = [];
       for (let q = 1; q <= 4; q++) {
         await new Promise((r) => setTimeout(r, Math.max(0, started + (q * windowSeconds * 1000) / 4 - 2000 - performance.now())));
-        rssAtQuarters.push(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${worker.child.pid}/status`, 'utf8'))?.[1] ?? 0) * 1024);
+        rssAtQuarters.push(rssBytes(worker.child.pid!));
       }
       const peakInWindow = sampler.stop().peak.worker;
       if (sink.arrivals.size > 0) throw new Error(`${sink.arrivals.size} e-mails arrived inside the undo window`);

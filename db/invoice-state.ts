@@ -195,19 +195,20 @@ export async function creditSend(
   sql: Sql,
   o: { tenantId: string; invoiceId: string; reason: string | null; workflowId?: string; deferIfBegun?: boolean },
 ): Promise<CreditSendOutcome> {
-  const outcome = await sql.begin(async (tx): Promise<CreditSendOutcome & { calledOff?: SendKind | null; undoneKind?: SendKind }> => {
+  // `calledOff`: the kind of the send this credit ended without a delivery, for the metric.
+  const { outcome, calledOff } = await sql.begin(async (tx): Promise<{ outcome: CreditSendOutcome; calledOff?: SendKind | null }> => {
     const [inv] = await tx`
       SELECT status, pending_workflow_id, pending_kind FROM invoices WHERE id = ${o.invoiceId} AND tenant_id = ${o.tenantId} FOR UPDATE`;
-    if (!inv) return { kind: 'not_found' };
-    if (inv.status === 'credited' || inv.status === 'paid') return { kind: 'conflict', status: inv.status };
+    if (!inv) return { outcome: { kind: 'not_found' } };
+    if (inv.status === 'credited' || inv.status === 'paid') return { outcome: { kind: 'conflict', status: inv.status } };
     let inFlight: InFlightNote = 'no_answer';
     if (inv.status === 'pending_send' && inv.pending_workflow_id && (!o.workflowId || o.workflowId === inv.pending_workflow_id)) {
       const [begun] = await tx`SELECT 1 FROM deliveries WHERE workflow_id = ${inv.pending_workflow_id}`;
       if (!begun) {
         await undoIn(tx, { tenantId: o.tenantId, invoiceId: o.invoiceId, workflowId: inv.pending_workflow_id, kind: inv.pending_kind, reason: o.reason });
-        return { kind: 'undone', workflowId: inv.pending_workflow_id, undoneKind: inv.pending_kind };
+        return { outcome: { kind: 'undone', workflowId: inv.pending_workflow_id }, calledOff: inv.pending_kind };
       }
-      if (o.deferIfBegun) return { kind: 'begun' };
+      if (o.deferIfBegun) return { outcome: { kind: 'begun' } };
       inFlight = 'undo_passed';
     }
     const settled = await settleIn(
@@ -215,12 +216,10 @@ export async function creditSend(
       (wasPending) => ({ message: creditMessage({ inFlight, reason: o.reason, wasPending }), dedupeKey: null }),
       inFlight !== 'undo_passed',
     );
-    return settled.kind === 'done' ? { kind: 'credited', calledOff: settled.calledOff } : settled;
+    return settled.kind === 'done' ? { outcome: { kind: 'credited' }, calledOff: settled.calledOff } : { outcome: settled };
   });
-  if (outcome.kind === 'undone') sendMetrics.ended({ kind: outcome.undoneKind!, method: 'none', outcome: 'undone' });
-  if (outcome.kind === 'undone') return { kind: 'undone', workflowId: outcome.workflowId };
-  if (outcome.kind === 'credited') return { kind: 'credited' };
-  return outcome as CreditSendOutcome;
+  if (calledOff) sendMetrics.ended({ kind: calledOff, method: 'none', outcome: 'undone' });
+  return outcome;
 }
 
 /** Compensation: put the invoice back exactly as it was before the request and say why. */

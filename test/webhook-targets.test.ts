@@ -16,6 +16,12 @@ useTestService((s) => ({ h, key } = s));
 
 /** The operator setting for the rest of a test (the harness turns it on; restored after each test). */
 const allowPrivateTargets = (on: boolean) => (process.env.WEBHOOK_ALLOW_PRIVATE_TARGETS = on ? 'true' : 'false');
+
+/** An https POST to a public-looking name that resolves to 127.0.0.1 (a listener of the test's). */
+const postToLoopbackNamed = (port: number, policy: { allowPrivate: boolean }) =>
+  postToWebhookTarget(`https://hooks.example.test:${port}/in`, { ...policy, resolve: async (): Promise<ResolvedAddress[]> => [{ address: '127.0.0.1', family: 4 }] }, {
+    headers: {}, body: '{}', timeoutMs: 5_000,
+  });
 afterEach(() => allowPrivateTargets(true));
 
 /** A TCP listener on 127.0.0.1 that counts connections and keeps what it was sent (then hangs up). */
@@ -154,10 +160,7 @@ describe('connecting to the checked address', () => {
   it('over https the TLS server name is the URL host while the connection goes to the checked address', async () => {
     const listener = await tcpListener();
     try {
-      const resolve = async (): Promise<ResolvedAddress[]> => [{ address: '127.0.0.1', family: 4 }];
-      const outcome = await postToWebhookTarget(`https://hooks.example.test:${listener.port}/in`, { allowPrivate: true, resolve }, {
-        headers: {}, body: '{}', timeoutMs: 5_000,
-      });
+      const outcome = await postToLoopbackNamed(listener.port, { allowPrivate: true });
       expect(outcome.kind).toBe('unreachable'); // the listener hangs up after the ClientHello
       expect(listener.seen.connections).toBe(1);
       expect(listener.seen.bytes.includes(Buffer.from('hooks.example.test'))).toBe(true); // SNI
@@ -169,10 +172,7 @@ describe('connecting to the checked address', () => {
   it('a name resolving to a private address is never connected to', async () => {
     const listener = await tcpListener();
     try {
-      const resolve = async (): Promise<ResolvedAddress[]> => [{ address: '127.0.0.1', family: 4 }];
-      const outcome = await postToWebhookTarget(`https://hooks.example.test:${listener.port}/in`, { allowPrivate: false, resolve }, {
-        headers: {}, body: '{}', timeoutMs: 5_000,
-      });
+      const outcome = await postToLoopbackNamed(listener.port, { allowPrivate: false });
       expect(outcome).toEqual({ kind: 'refused', reason: 'hooks.example.test resolves to 127.0.0.1, a loopback address (this machine)' });
       expect(listener.seen.connections).toBe(0);
     } finally {

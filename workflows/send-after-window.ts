@@ -74,16 +74,10 @@ export async function sendAfterWindow(input: SendInput): Promise<SendStatus> {
     return status;
   }
 
-  let delivered = false;
   try {
     const sent = await sending.sendDocument(ref);
-    if (sent.outcome === 'undone') {
-      end('undone');
-    } else {
-      delivered = true;
-      status.method = sent.method;
-      end('sent');
-    }
+    if (sent.outcome === 'sent') status.method = sent.method;
+    end(sent.outcome);
   } catch (err) {
     const failure = failureOf(err);
     await bookkeeping.restoreAfterFailure({ ref, code: failure.code, message: failure.message });
@@ -92,7 +86,7 @@ export async function sendAfterWindow(input: SendInput): Promise<SendStatus> {
     // The run shows as failed in the Web UI with the business reason; the invoice is already restored.
     throw ApplicationFailure.nonRetryable(failure.message, failure.code);
   }
-  await creditAfterSend(delivered);
+  await creditAfterSend(status.outcome === 'sent');
   return status;
 
   /** A credit signalled once the delivery had begun is made when the send has ended. */
