@@ -37,7 +37,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     /**
      * How long one activation of workflow code may run before the worker calls it a deadlock
      * (e.g. `5s`, the SDK's default). Off (0) unless set: the check starts a watchdog thread on
-     * every call into the workflow sandbox, which was the largest single cost of a send (docs/benchmarks.md).
+     * every call into the workflow sandbox (docs/benchmarks.md has what that cost here).
      */
     workflowIsolateTimeout: env.WORKFLOW_ISOLATE_TIMEOUT || 0,
     /**
