@@ -22,10 +22,20 @@ export interface ServiceProcess {
 
 export async function startServiceProcess(
   kind: keyof typeof ENTRY,
-  o: { name: string; env: Record<string, string>; echo?: (line: string) => void; script?: string; timeoutMs?: number; nodeArgs?: string[] },
+  o: {
+    name: string;
+    env: Record<string, string>;
+    echo?: (line: string) => void;
+    script?: string;
+    timeoutMs?: number;
+    nodeArgs?: string[];
+    /** Another copy of the code to run it from (a deploy of a changed build); this checkout by default. */
+    root?: string;
+  },
 ): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, [...(o.nodeArgs ?? []), '--import', 'tsx', path.join(root, o.script ?? ENTRY[kind])], {
-    cwd: root,
+  const from = o.root ?? root;
+  const child = spawn(process.execPath, [...(o.nodeArgs ?? []), '--import', 'tsx', path.join(from, o.script ?? ENTRY[kind])], {
+    cwd: from,
     env: { ...process.env, ...o.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

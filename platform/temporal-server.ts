@@ -78,6 +78,8 @@ export interface TemporalCluster {
   address: string;
   pid: number;
   metricsUrl: string;
+  /** The ports it listens on: start it again with these and clients keep their address. */
+  ports: Record<string, number>;
   stop(): Promise<void>;
 }
 
@@ -196,12 +198,14 @@ export async function startTemporalCluster(opts: {
   dataDir: string;
   namespace: string;
   log?: (msg: string) => void;
+  /** A restart: the ports of the server stopped before (its frontend address stays the same). */
+  ports?: Record<string, number>;
 }): Promise<TemporalCluster> {
   const pg = postgresTarget(opts.databaseServerUrl);
   await setupTemporalSchemas(opts.tools, pg, opts.databases);
-  const ports: Record<string, number> = {};
+  const ports: Record<string, number> = { ...opts.ports };
   for (const name of ['frontendGrpc', 'frontendHttp', 'frontendMembership', 'historyGrpc', 'historyMembership', 'matchingGrpc', 'matchingMembership', 'workerGrpc', 'workerMembership', 'metrics']) {
-    ports[name] = await freePort({ below: 32_768 }); // membership ports are stored as smallint
+    ports[name] ??= await freePort({ below: 32_768 }); // membership ports are stored as smallint
   }
   const configDir = path.join(opts.dataDir, 'config');
   await mkdir(configDir, { recursive: true });
@@ -223,6 +227,7 @@ export async function startTemporalCluster(opts: {
     address,
     pid: child.pid!,
     metricsUrl: `http://127.0.0.1:${ports.metrics}/metrics`,
+    ports,
     stop: () =>
       new Promise<void>((resolve) => {
         process.off('exit', killOnExit);

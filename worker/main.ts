@@ -51,4 +51,6 @@ await worker.run();
 await metrics?.close();
 await tracing.shutdown();
 await nativeConnection.close();
+// The client's gRPC channel would keep the process alive after an orderly stop.
+await client.connection.close();
 await sql.end();

@@ -55,6 +55,8 @@ export async function startKivraStandIn(o: { clientId: string; clientSecret: str
     /** Refuse the next content with this Kivra error. */
     refuse: null as null | { status: number; code: number; short_message: string; long_message: string },
     users: new Set(o.users),
+    /** Until this instant every content post is answered 503 (nothing delivered). */
+    unavailableUntil: 0,
     /** Problems found in bodies we were sent: a correct client leaves this empty. */
     schemaErrors: [] as string[],
   };
@@ -107,6 +109,7 @@ export async function startKivraStandIn(o: { clientId: string; clientSecret: str
       state.schemaErrors.push(JSON.stringify(validate.content.errors ?? `unknown fields ${unknown.join(', ')}`));
       return kivraError(res, 400, 40000, 'Request validation failed', JSON.stringify(validate.content.errors ?? unknown));
     }
+    if (Date.now() < state.unavailableUntil) return kivraError(res, 503, 50300, 'Service Unavailable');
     if (state.refuse) {
       const r = state.refuse;
       state.refuse = null;

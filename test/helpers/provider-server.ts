@@ -20,11 +20,19 @@ export type Answer = { status: number; json?: unknown; text?: string };
 export async function startProviderServer(answers: Answer[]) {
   const requests: RecordedRequest[] = [];
   const accepted = new Map<string, Answer>();
+  /** An outage: until `until`, every request is answered `status` (nothing accepted); or answered only after `delayMs`. */
+  const outage = { until: 0, status: 503, delayUntil: 0, delayMs: 0 };
   let next = 0;
   const server = createServer(async (req: IncomingMessage, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks);
+    if (Date.now() < outage.delayUntil) await new Promise((r) => setTimeout(r, outage.delayMs));
+    if (Date.now() < outage.until) {
+      res.statusCode = outage.status;
+      res.end('unavailable');
+      return;
+    }
     const url = `http://127.0.0.1${req.url}`;
     const headers = new Headers();
     for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers.set(k, v);
@@ -48,6 +56,9 @@ export async function startProviderServer(answers: Answer[]) {
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/`,
     requests,
+    /** Idempotency keys accepted (2xx), each with its answer: what the provider holds. */
+    accepted: accepted as ReadonlyMap<string, Answer>,
+    outage,
     /** Replaces the script (the accepted keys are kept). */
     answer(list: Answer[]) {
       answers = list;

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 /** A real SMTP server on loopback that keeps what it receives, or answers 4xx a few times, or refuses everything when told to. */
 export async function startSmtpServer() {
   // Each with the envelope sender it came with (MAIL FROM), where bounces would go.
-  const received: (ParsedMail & { envelopeFrom: string | null })[] = [];
+  const received: (ParsedMail & { envelopeFrom: string | null; receivedAt: number })[] = [];
   // Sessions whose client went away: a message still waiting for its 250 then was never accepted.
   const closed = new Set<string>();
   const state = {
@@ -15,6 +15,8 @@ export async function startSmtpServer() {
     beforeAccept: null as ((sessionId: string) => Promise<void>) | null,
     /** Until this instant every recipient is answered with a temporary failure (421 or 451). */
     unavailableUntil: 0,
+    /** Until this instant the connection is dropped once a message's data has arrived, before any answer. */
+    dropInDataUntil: 0,
   };
   const server = new SMTPServer({
     authOptional: true,
@@ -46,9 +48,17 @@ export async function startSmtpServer() {
     onData(stream, session, callback) {
       simpleParser(stream)
         .then(async (mail) => {
+          if (Date.now() < state.dropInDataUntil) {
+            // No answer to the DATA: the client cannot know, so the message counts as not accepted.
+            closed.add(session.id);
+            for (const c of (server as unknown as { connections: Set<{ id: string; _socket: { destroy(): void } }> }).connections) {
+              if (c.id === session.id) c._socket.destroy();
+            }
+            return;
+          }
           await state.beforeAccept?.(session.id);
           const from = session.envelope.mailFrom;
-          if (!closed.has(session.id)) received.push(Object.assign(mail, { envelopeFrom: from ? from.address : null }));
+          if (!closed.has(session.id)) received.push(Object.assign(mail, { envelopeFrom: from ? from.address : null, receivedAt: Date.now() }));
           callback();
         })
         .catch(callback);

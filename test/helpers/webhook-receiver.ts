@@ -3,7 +3,7 @@ import { Webhook } from 'standardwebhooks';
 
 /** A real HTTP receiver that checks every signature with the Standard Webhooks library. */
 export function receiver(port: number, secret: () => string) {
-  const received: { id: string; type: string; body: any; headers: Record<string, string> }[] = [];
+  const received: { id: string; type: string; body: any; headers: Record<string, string>; at: number }[] = [];
   const state = { failNext: 0, slowNextMs: 0, requests: 0, badSignatures: 0 };
   let server: Server | null = null;
   return {
@@ -35,7 +35,7 @@ export function receiver(port: number, secret: () => string) {
               return;
             }
             const body = JSON.parse(raw);
-            received.push({ id: headers['webhook-id'], type: body.type, body, headers });
+            received.push({ id: headers['webhook-id'], type: body.type, body, headers, at: Date.now() });
             res.writeHead(204).end();
           });
         });

@@ -1,0 +1,119 @@
+// The production topology the soak runs on, with a handle on every part a fault can hit: the
+// Temporal server on PostgreSQL (the machine's), the application's own PostgreSQL (embedded, so it
+// can be restarted), the API and two workers as separate processes.
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { connect } from '../db/client.js';
+import { freePort } from '../platform/free-port.js';
+import { startEmbeddedPostgres, type EmbeddedDb } from '../platform/embedded-db.js';
+import { ensureTemporalServer, startTemporalCluster, type TemporalCluster, type TemporalServerTools } from '../platform/temporal-server.js';
+import { startServiceProcess, type ServiceProcess } from '../platform/service-processes.js';
+
+export interface Topology {
+  api: string;
+  adminToken: string;
+  temporalAddress: string;
+  /** Live service processes by name (`api`, `worker-1`, `worker-2`). */
+  processes: Map<string, ServiceProcess>;
+  /** The application's database, as the services see it. */
+  databaseUrl: () => string;
+  startWorker(name: string, root?: string): Promise<ServiceProcess>;
+  startApi(): Promise<ServiceProcess>;
+  restartTemporal(downMs: number): Promise<void>;
+  restartDatabase(downMs: number): Promise<void>;
+  /** Peak resident memory seen per process name (MiB), sampled every second. */
+  peakRssMiB(): Record<string, number>;
+  close(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function rssMiB(pid: number): number {
+  try {
+    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+  } catch {
+    return 0; // exited
+  }
+}
+
+export async function startTopology(o: {
+  dir: string;
+  databaseServerUrl: string;
+  env: Record<string, string>;
+  log: (msg: string) => void;
+}): Promise<Topology> {
+  await chmod(o.dir, 0o755); // PostgreSQL runs as its own user when we are root
+  const tools: TemporalServerTools = await ensureTemporalServer(o.log);
+  const suffix = randomBytes(4).toString('hex');
+  const temporalDbs = { main: `soak_temporal_${suffix}`, visibility: `soak_temporal_vis_${suffix}` };
+  const temporalDir = path.join(o.dir, 'temporal');
+  await mkdir(temporalDir, { recursive: true });
+  let cluster: TemporalCluster = await startTemporalCluster({ tools, databaseServerUrl: o.databaseServerUrl, databases: temporalDbs, dataDir: temporalDir, namespace: 'default' });
+  const ports = cluster.ports;
+  const pgPort = await freePort();
+  const startDb = () => startEmbeddedPostgres(path.join(o.dir, 'pg'), pgPort);
+  let db: EmbeddedDb = await startDb();
+  const adminToken = randomBytes(12).toString('hex');
+  const apiPort = await freePort();
+  const env = () => ({
+    ...o.env,
+    DATABASE_URL: db.url,
+    TEMPORAL_ADDRESS: cluster.address,
+    ADMIN_TOKEN: adminToken,
+    DATA_DIR: o.dir,
+    PORT: String(apiPort),
+  });
+  const processes = new Map<string, ServiceProcess>();
+  const peak: Record<string, number> = {};
+  const sample = () => {
+    const pids: [string, number | undefined][] = [...[...processes].map(([n, p]) => [n, p.child.pid] as [string, number | undefined]), ['temporal', cluster.pid]];
+    for (const [name, pid] of pids) if (pid) peak[name] = Math.max(peak[name] ?? 0, rssMiB(pid));
+  };
+  const sampler = setInterval(sample, 1000);
+
+  const startWorker = async (name: string, root?: string) => {
+    const p = await startServiceProcess('worker', { name, env: env(), root, timeoutMs: 180_000 });
+    processes.set(name, p);
+    return p;
+  };
+  const startApi = async () => {
+    const p = await startServiceProcess('api', { name: 'api', env: env(), timeoutMs: 180_000 });
+    processes.set('api', p);
+    return p;
+  };
+  await startWorker('worker-1');
+  await startWorker('worker-2');
+  await startApi();
+
+  return {
+    api: `http://127.0.0.1:${apiPort}`,
+    adminToken,
+    temporalAddress: cluster.address,
+    processes,
+    databaseUrl: () => db.url,
+    startWorker,
+    startApi,
+    async restartTemporal(downMs) {
+      await cluster.stop();
+      await sleep(downMs);
+      cluster = await startTemporalCluster({ tools, databaseServerUrl: o.databaseServerUrl, databases: temporalDbs, dataDir: temporalDir, namespace: 'default', ports });
+    },
+    async restartDatabase(downMs) {
+      await db.stop();
+      await sleep(downMs);
+      db = await startDb();
+    },
+    peakRssMiB: () => Object.fromEntries(Object.entries(peak).map(([k, v]) => [k, Math.round(v)])),
+    async close() {
+      clearInterval(sampler);
+      for (const p of [...processes.values()].reverse()) await p.stop().catch(() => undefined);
+      await cluster.stop();
+      await db.stop();
+      const admin = connect(o.databaseServerUrl, { max: 1 });
+      for (const name of Object.values(temporalDbs)) await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => undefined);
+      await admin.end();
+    },
+  };
+}
