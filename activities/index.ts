@@ -24,7 +24,7 @@ import { createLogger, type Logger } from '../platform/logger.js';
 import { applyPaymentFile, type PaymentFileRef } from '../services/apply-payment-file.js';
 import { collectInboxFiles } from '../services/payments-inbox.js';
 import type { SendStarter } from '../services/send-starter.js';
-import { deliverWebhook, giveUpWebhookEvent, nextWebhookEvents, type QueuedWebhookEvent, type WebhookRef } from './deliver-webhook.js';
+import { deliverWebhook, deliverWebhookBatch, giveUpWebhookEvent, nextWebhookEvents, type QueuedWebhookEvent, type WebhookRef } from './deliver-webhook.js';
 
 export interface ActivityDeps {
   sql: Sql;
@@ -112,6 +112,7 @@ export function createActivities(activityDeps: ActivityDeps) {
     creditAfterSend: (input: Parameters<typeof creditAfterSend>[1]) => creditAfterSend(deps.sql, input),
     nextWebhookEvents: (ref: WebhookRef) => nextWebhookEvents(deps.sql, ref),
     deliverWebhook: (input: WebhookRef & QueuedWebhookEvent) => deliverWebhook(deps.sql, input),
+    deliverWebhookBatch: (ref: WebhookRef) => deliverWebhookBatch(deps.sql, ref),
     giveUpWebhookEvent: (input: WebhookRef & QueuedWebhookEvent) => giveUpWebhookEvent(deps.sql, input),
     collectInboxFiles: (o: { dir: string }) => collectInboxFiles(deps.sql, o.dir, (m) => log.warn(m)),
     applyPaymentFile: withHeartbeats((ref: PaymentFileRef) => applyPaymentFile({ sql: deps.sql, starter: deps.starter ?? { enqueue: () => {} } }, ref)),

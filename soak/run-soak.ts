@@ -4,10 +4,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { connect } from '../db/client.js';
+import { Client, Connection } from '@temporalio/client';
+import { connect, type Sql } from '../db/client.js';
 import { apiClient } from './api-client.js';
 import { backOfficeClerk, paymentFileFor, seedBillingDay, type SoakInvoice } from './billing-day.js';
-import { prepareDeployCopy } from './deploy-copy.js';
+import { DEPLOY_PATCH_ID, prepareDeployCopy } from './deploy-copy.js';
 import { faultInjector, faultPlan, type Fault } from './faults.js';
 import { startReceivers } from './receivers.js';
 import { seededRandom } from './seeded-random.js';
@@ -21,6 +22,8 @@ export interface SoakOptions {
   faults: number | null;
   /** Seconds between faults, drawn from this range. */
   faultEverySeconds: [number, number];
+  /** Seconds after the send request before the faults begin (0: at once). */
+  faultsFromSeconds?: number;
   windowSeconds: number;
   databaseServerUrl: string;
   log: (msg: string) => void;
@@ -37,7 +40,32 @@ export interface SoakReport {
   faults: Fault[];
   invoicesByKind: Record<string, number>;
   peakRssMiB: Record<string, number>;
+  /** Sends that ended after the deploy, and of a sample of them how many ran the deployed build (its patch marker in their history). */
+  deploy: { at: number; sendsAfter: number; sampled: number; withPatchMarker: number } | null;
   verdict: SoakVerdict;
+}
+
+/** Proof that the deployed build did work: the patch marker in the histories of sends that ended after it. */
+async function deployedBuildAtWork(db: Sql, temporalAddress: string, faults: Fault[], t0: number, workflowOf: Map<string, string>) {
+  const deploy = faults.find((f) => f.kind === 'deploy');
+  if (!deploy) return null;
+  const after = new Date(t0 + deploy.until * 1000);
+  const workflows = new Set(workflowOf.values());
+  const ended = (await db`SELECT workflow_id FROM deliveries WHERE delivered_at > ${after} ORDER BY delivered_at`).map((r) => r.workflow_id as string).filter((w) => workflows.has(w));
+  const sample = ended.slice(0, 30);
+  const connection = await Connection.connect({ address: temporalAddress });
+  try {
+    const client = new Client({ connection });
+    let withPatchMarker = 0;
+    for (const id of sample) {
+      const history = await client.workflow.getHandle(id).fetchHistory();
+      const markers = (history.events ?? []).flatMap((e) => Object.values(e.markerRecordedEventAttributes?.details ?? {}).flatMap((d) => d.payloads ?? []));
+      if (markers.some((p) => Buffer.from(p.data ?? []).toString('utf8').includes(DEPLOY_PATCH_ID))) withPatchMarker++;
+    }
+    return { at: deploy.at, sendsAfter: ended.length, sampled: sample.length, withPatchMarker };
+  } finally {
+    await connection.close();
+  }
 }
 
 const MAIL_DOMAIN = 'soak.invoice-distribution.local';
@@ -94,6 +122,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     let drained = false;
     const plan = faultPlan(rnd, o.faults);
     const faultLoop = (async () => {
+      await sleep((o.faultsFromSeconds ?? 0) * 1000);
       for (let i = 0; o.faults === null ? !drained : i < o.faults; i++) {
         await sleep(rnd.int(o.faultEverySeconds[0] * 1000, o.faultEverySeconds[1] * 1000));
         if (o.faults === null && drained) break;
@@ -133,7 +162,10 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
 
     // Mid-run, after the window: a Bankgirot file pays half of last month's invoices and some of today's already out.
     await sleep(Math.max(0, t0 + (o.windowSeconds + 10) * 1000 - Date.now()));
-    const sentToday = (await call('GET', `/v1/invoices?companyId=${day.companyId}&status=sent&limit=20`, { token })).json.items.map((i: { id: string }) => i.id) as string[];
+    const sentToday = await until(async () => {
+      const ids = (await call('GET', `/v1/invoices?companyId=${day.companyId}&status=sent&limit=20`, { token })).json.items.map((i: { id: string }) => i.id) as string[];
+      return ids.length === 20 ? ids : null;
+    }, 600_000, "twenty of today's invoices to be out");
     const paid = [...rnd.sample(day.overdue, Math.floor(day.overdue.length / 2)), ...day.invoices.filter((i) => sentToday.includes(i.id))];
     const file = await call('POST', `/v1/companies/${day.reminderCompanyId}/payment-files`, { token, raw: paymentFileFor(paid.filter((p) => day.overdue.includes(p)), '20261206120000000001'), contentType: 'text/plain; charset=iso-8859-1' });
     const file2 = await call('POST', `/v1/companies/${day.companyId}/payment-files`, { token, raw: paymentFileFor(paid.filter((p) => !day.overdue.includes(p)), '20261206120000000002'), contentType: 'text/plain; charset=iso-8859-1' });
@@ -190,6 +222,9 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
         autogiroDir,
         ownPrinterInvoiceIds: ownPrinted,
       });
+      const deploy = await deployedBuildAtWork(db, topology.temporalAddress, injector.faults, t0, workflowOf);
+      if (deploy && deploy.sendsAfter > 0 && deploy.withPatchMarker === 0) verdict.problems.push('no send finished after the deploy carries its patch marker');
+      verdict.passed &&= verdict.problems.length === 0;
       const invoicesByKind: Record<string, number> = {};
       for (const i of day.invoices) invoicesByKind[i.kind] = (invoicesByKind[i.kind] ?? 0) + 1;
       return {
@@ -203,6 +238,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
         faults: injector.faults,
         invoicesByKind,
         peakRssMiB: topology.peakRssMiB(),
+        deploy,
         verdict,
       };
     } finally {

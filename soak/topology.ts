@@ -73,16 +73,23 @@ export async function startTopology(o: {
   };
   const sampler = setInterval(sample, 1000);
 
-  const startWorker = async (name: string, root?: string) => {
-    const p = await startServiceProcess('worker', { name, env: env(), root, timeoutMs: 180_000 });
-    processes.set(name, p);
-    return p;
+  // As a supervisor (systemd, Kubernetes) does: a process that exits while starting — Temporal or
+  // the database away at that moment — is started again.
+  const supervised = async (kind: 'api' | 'worker', name: string, root?: string) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const p = await startServiceProcess(kind, { name, env: env(), root, timeoutMs: 180_000 });
+        processes.set(name, p);
+        return p;
+      } catch (err) {
+        if (attempt === 10) throw err;
+        o.log(`${name} did not start (${(err as Error).message.split('\n')[0]}); starting it again in 3 s`);
+        await sleep(3000);
+      }
+    }
   };
-  const startApi = async () => {
-    const p = await startServiceProcess('api', { name: 'api', env: env(), timeoutMs: 180_000 });
-    processes.set('api', p);
-    return p;
-  };
+  const startWorker = (name: string, root?: string) => supervised('worker', name, root);
+  const startApi = () => supervised('api', 'api');
   await startWorker('worker-1');
   await startWorker('worker-2');
   await startApi();

@@ -26,6 +26,8 @@ it('replays every recorded history of the send and webhook workflows against the
   for (const p of [...PATHS, 'late-credit', 'sent-kivra']) expect(files).toContain(`v5-${p}.json`);
   // The webhook workflow: a delivery refused once then made, an idle poll, the end at deletion.
   expect(files).toContain('webhooks-v1-retried-then-deleted.json');
+  // webhooks-v2 (current): the events delivered in batches, one activity for many (behind a patch).
+  expect(files).toContain('webhooks-v2-retried-then-deleted.json');
   // The payment-file workflows: an inbox scan starting a file's workflow, and that workflow applying it.
   expect(files).toContain('payments-v1-inbox-scan.json');
   expect(files).toContain('payments-v1-apply-file.json');

@@ -123,4 +123,22 @@ describe('webhooks', () => {
     expect((await h.request('GET', `/v1/webhook-endpoints/${ep.id}`, { key: other })).status).toBe(404);
     expect((await h.request('GET', '/v1/webhook-endpoints', { key: other })).json.items).toEqual([]);
   });
+  it('a billing run\'s events go out in batches: sixty queued events in a handful of activities, in feed order, each once', async () => {
+    await withReceiver({ events: ['invoice.created'], down: true }, async (r, ep) => {
+      const companyId = await f.company({ activeMethods: ['email'], defaultMethod: 'email' });
+      const personId = await f.person({ email: 'batch@example.com' });
+      const ids: string[] = [];
+      for (let i = 0; i < 60; i++) ids.push((await f.invoice(companyId, personId)).id);
+      // Queued behind a receiver that is down; when it comes up they go out together.
+      await waitFor(async () => (await deliveries(ep.id)).length >= 1, { timeoutMs: 30_000, what: 'a failed attempt' });
+      await r.start();
+      await waitFor(async () => r.received.length >= 60, { timeoutMs: 120_000, what: 'sixty events at the receiver' });
+      expect(r.received.map((e) => e.body.invoiceId)).toEqual(ids);
+      expect(new Set(r.received.map((e) => e.id)).size).toBe(60);
+      // One Temporal activity per event held a 10,000-invoice run's events back by half an hour (the soak).
+      const history = await h.client.workflow.getHandle(webhookWorkflowId(ep.id)).fetchHistory();
+      const scheduled = (history.events ?? []).map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter((n) => n?.startsWith('deliverWebhook'));
+      expect(scheduled.length).toBeLessThanOrEqual(5);
+    });
+  });
 });

@@ -23,7 +23,7 @@ import { scanPaymentsInbox } from '../../workflows/scan-payments-inbox.js';
 const DIR = path.join(import.meta.dirname, 'histories');
 const VERSION = process.env.HISTORY_VERSION ?? 'v1';
 /** Version of the webhook workflow's recorded shape; bump it when that workflow changes. */
-const WEBHOOKS_VERSION = 'webhooks-v1';
+const WEBHOOKS_VERSION = 'webhooks-v2';
 /** Version of the payment-file workflows' recorded shape. */
 const PAYMENTS_VERSION = 'payments-v1';
 
