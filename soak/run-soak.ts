@@ -134,30 +134,32 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     const clerk = backOfficeClerk(() => topology.api, token);
     const pool = rnd.sample(day.invoices, day.invoices.length);
     const take = () => pool.pop()!;
-    const creditByApi = async (inv: SoakInvoice, phase: 'window' | 'late') => {
-      const res = await call('POST', `/v1/invoices/${inv.id}/credit`, { token, body: { reason: `soak ${phase}` } });
+    const windowEnd = t0 + o.windowSeconds * 1000;
+    // A credit answered before the window ended was decided inside it: it must have undone the send.
+    const phaseOf = (answeredAt: number) => (answeredAt < windowEnd ? 'window' : 'late') as 'window' | 'late';
+    const creditByApi = async (inv: SoakInvoice, late: boolean) => {
+      const res = await call('POST', `/v1/invoices/${inv.id}/credit`, { token, body: { reason: late ? 'soak late' : 'soak window' } });
       if (res.status !== 200 && res.status !== 409) throw new Error(`credit ${inv.id}: ${res.status} ${JSON.stringify(res.json)}`);
-      credits.push({ invoiceId: inv.id, via: 'api', phase, status: res.status, undone: res.status === 200 ? res.json.undone : null });
+      credits.push({ invoiceId: inv.id, via: 'api', phase: late ? 'late' : phaseOf(Date.now()), status: res.status, undone: res.status === 200 ? res.json.undone : null });
     };
-    // Inside the window: 1 % through the API and a few in the back office, before its last 15 s.
+    // Inside the window: 1 % through the API and a few in the back office, before its last 15 s,
+    // each at its own moment (a clerk does not wait for another's click).
     const inWindow = Math.max(5, Math.round(o.invoices / 100));
     const viaBackOffice = Math.max(2, Math.round(o.invoices / 500));
     const lastMoment = Math.max(2, o.windowSeconds - 15) * 1000;
     const windowCredits = [
       ...Array.from({ length: inWindow }, () => ({ at: rnd.int(1000, lastMoment), inv: take(), via: 'api' as const })),
       ...Array.from({ length: viaBackOffice }, () => ({ at: rnd.int(1000, lastMoment), inv: take(), via: 'back-office' as const })),
-    ].sort((x, y) => x.at - y.at);
-    for (const c of windowCredits) {
-      await sleep(Math.max(0, t0 + c.at - Date.now()));
-      // A credit that a fault held up past the window is not an in-window credit any more.
-      const phase = Date.now() - t0 < o.windowSeconds * 1000 - 5000 ? 'window' : 'late';
-      if (c.via === 'api') await creditByApi(c.inv, phase);
-      else {
+    ];
+    await Promise.all(
+      windowCredits.map(async (c) => {
+        await sleep(Math.max(0, t0 + c.at - Date.now()));
+        if (c.via === 'api') return creditByApi(c.inv, false);
         const status = await clerk(c.inv.id);
         if (status !== 303 && status !== 409) throw new Error(`back-office credit of ${c.inv.id} answered ${status}`);
-        credits.push({ invoiceId: c.inv.id, via: 'back-office', phase, status, undone: null });
-      }
-    }
+        credits.push({ invoiceId: c.inv.id, via: 'back-office', phase: phaseOf(Date.now()), status, undone: null });
+      }),
+    );
     log(`${credits.length} credits inside the window (${credits.filter((c) => c.phase === 'window').length} in time)`);
 
     // Mid-run, after the window: a Bankgirot file pays half of last month's invoices and some of today's already out.
@@ -176,7 +178,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     log(`Bankgirot files applied: ${paid.length} invoices paid`);
 
     // Late credits, after the window.
-    for (let i = 0; i < Math.max(3, Math.round(o.invoices / 1000)); i++) await creditByApi(take(), 'late');
+    for (let i = 0; i < Math.max(3, Math.round(o.invoices / 1000)); i++) await creditByApi(take(), true);
 
     // The reminder run while the day's run drains.
     const remind = await call('POST', '/v1/invoices/send-reminders', { token, body: { invoiceIds: day.overdue.map((i) => i.id) } });
