@@ -1,10 +1,10 @@
-import type { Sql } from '../db/client.js';
+import type { Queryable } from '../db/client.js';
 import { partyFromOrganization, partyFromPerson, partyFromReference } from '../db/rows.js';
 import type { Method } from '../domain/methods.js';
 import { recipientParties, type Party } from '../domain/recipient.js';
 
 /** Everything a send needs about one invoice, read in one round trip, always scoped to the tenant. */
-export async function loadSendContext(sql: Sql, tenantId: string, invoiceId: string) {
+export async function loadSendContext(sql: Queryable, tenantId: string, invoiceId: string) {
   const [row] = await sql`
     SELECT to_jsonb(i.*) AS invoice, to_jsonb(c.*) - 'logo' AS company,
            encode(c.logo, 'base64') AS logo_base64,
@@ -15,7 +15,29 @@ export async function loadSendContext(sql: Sql, tenantId: string, invoiceId: str
     LEFT JOIN organizations o ON o.id = i.organization_id AND o.tenant_id = i.tenant_id
     LEFT JOIN invoice_references r ON r.id = i.invoice_reference_id AND r.tenant_id = i.tenant_id
     WHERE i.id = ${invoiceId} AND i.tenant_id = ${tenantId}`;
-  if (!row) return null;
+  return row ? contextFromRow(row) : null;
+}
+export type SendContext = NonNullable<Awaited<ReturnType<typeof loadSendContext>>>;
+
+/**
+ * The contexts of many invoices in one round trip (a send preview, a request asking for a
+ * method), keyed by invoice id; without the company logo, which deciding a delivery never needs.
+ */
+export async function loadSendContexts(sql: Queryable, tenantId: string, invoiceIds: string[]): Promise<Map<string, SendContext>> {
+  if (invoiceIds.length === 0) return new Map();
+  const rows = await sql`
+    SELECT to_jsonb(i.*) AS invoice, to_jsonb(c.*) - 'logo' AS company, NULL AS logo_base64,
+           to_jsonb(p.*) AS person, to_jsonb(o.*) AS organization, to_jsonb(r.*) AS reference
+    FROM invoices i
+    JOIN companies c ON c.id = i.company_id AND c.tenant_id = i.tenant_id
+    JOIN persons p ON p.id = i.person_id AND p.tenant_id = i.tenant_id
+    LEFT JOIN organizations o ON o.id = i.organization_id AND o.tenant_id = i.tenant_id
+    LEFT JOIN invoice_references r ON r.id = i.invoice_reference_id AND r.tenant_id = i.tenant_id
+    WHERE i.id = ANY(${invoiceIds}::text[]) AND i.tenant_id = ${tenantId}`;
+  return new Map(rows.map((row) => [row.invoice.id as string, contextFromRow(row)]));
+}
+
+function contextFromRow(row: Record<string, any>) {
   const company = row.company;
   const linked = Boolean(company.link_invoice_to_organization && row.organization);
   const parties: Party[] = recipientParties({
@@ -37,4 +59,3 @@ export async function loadSendContext(sql: Sql, tenantId: string, invoiceId: str
     customerMethod,
   };
 }
-export type SendContext = NonNullable<Awaited<ReturnType<typeof loadSendContext>>>;

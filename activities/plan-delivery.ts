@@ -1,11 +1,11 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Sql } from '../db/client.js';
-import { noMethodMessage, resolveDelivery, type Choice, type Rejection } from '../domain/resolve-delivery.js';
+import { noMethodMessage, type Choice, type Rejection } from '../domain/resolve-delivery.js';
 import type { Method } from '../domain/methods.js';
 import { FailureType, type SendRef } from '../domain/send.js';
 import { loadSendContext } from './load-send-context.js';
 import { notPendingMessage } from './deliveries.js';
-import { deliveryFactsFor } from '../services/delivery-facts.js';
+import { resolveDeliveryFor } from '../services/delivery-facts.js';
 import type { SendCache } from './send-cache.js';
 import type { KivraChannel } from '../channels/kivra.js';
 
@@ -35,8 +35,8 @@ export async function planDelivery(deps: PlanDeps, ref: SendRef): Promise<Delive
   if (inv.status !== 'pending_send' || inv.pending_workflow_id !== ref.workflowId) {
     throw ApplicationFailure.nonRetryable(notPendingMessage(inv.status), FailureType.NoLongerPending);
   }
-  const { facts, payerNumber } = await deliveryFactsFor(deps.sql, ctx, ref.kind, deps.kivra);
-  const resolution = resolveDelivery(facts);
+  // The same decision as the send preview's and the request's (services/delivery-facts.ts).
+  const { facts, payerNumber, resolution } = await resolveDeliveryFor(deps.sql, ctx, ref.kind, { kivra: deps.kivra, requestedMethod: ref.requestedMethod ?? null });
   if (!resolution.ok) {
     throw ApplicationFailure.create({
       message: noMethodMessage(resolution.rejected),

@@ -19,8 +19,8 @@ export interface AppDeps {
   logger?: Logger;
   /** Where this process's Temporal SDK serves its own metrics, passed on by /metrics. */
   sdkMetricsUrl?: string | null;
-  /** Asked by the delivery-plan explanation whether a person is a Kivra user; unset: not asked. */
-  kivra?: Pick<KivraChannel, 'isUser'>;
+  /** Asked by the delivery-plan explanation and the send preview whether people are Kivra users; unset: not asked. */
+  kivra?: Pick<KivraChannel, 'isUser' | 'usersAmong'>;
 }
 
 export type AppEnv = { Variables: { tenantId: string; requestId: string; logger?: PinoLogger } };

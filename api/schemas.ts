@@ -109,6 +109,8 @@ export const SettingsUpdate = z.strictObject({
   reminderFee: z.number().int().min(0).max(MAX_REMINDER_FEE_ORE, 'must be at most 6000 öre (60 kr, the statutory maximum for a reminder)').optional(),
   lateInterest: LateInterestSchema.optional(),
   combineEnvelopes: z.boolean().optional(),
+  /** Postage of one letter in öre, for the send preview's estimate; absent: kept as it is, null: none. */
+  postagePerLetter: z.number().int().min(0).max(100_000, 'must be at most 100000 öre (1,000 kr) a letter').nullable().optional(),
 });
 export const Settings = z
   .object({
@@ -122,6 +124,7 @@ export const Settings = z
     reminderFee: z.number().int(),
     lateInterest: LateInterestSchema,
     combineEnvelopes: z.boolean(),
+    postagePerLetter: z.number().int().nullable(),
     canSend: z.boolean(),
     canSendReminders: z.boolean(),
   })
@@ -300,6 +303,8 @@ export const DocumentInfo = z
 export const SendRequest = z.strictObject({
   invoiceIds: z.array(z.string().min(1).max(100)).min(1).max(10_000),
   templateId: z.string().max(100).nullish(),
+  /** Send by this method for this request instead of the customer's choice. */
+  method: MethodSchema.nullish().openapi({ description: "Send by this method for this request instead of the customer's choice; it must be active for the company and eligible for the invoice, else the invoice is refused with `method_not_eligible`" }),
 });
 export const SendResult = z
   .union([
@@ -309,6 +314,36 @@ export const SendResult = z
   .openapi('SendResult');
 
 export const SendResponse = z.object({ runId: z.string(), results: z.array(SendResult) });
+
+const Warning = z.object({ code: z.string(), message: z.string() });
+export const PreviewItem = z
+  .union([
+    z.object({
+      invoiceId: z.string(),
+      accepted: z.literal(true),
+      method: MethodSchema,
+      recipient: z.string(),
+      choice: z.enum(['customer', 'organization', 'company_default', 'fallback', 'requested']),
+      passedOver: z.array(z.object({ method: MethodSchema, code: z.string(), reason: z.string() })),
+      warnings: z.array(Warning),
+    }),
+    z.object({ invoiceId: z.string(), accepted: z.literal(false), error: z.object({ code: z.string(), message: z.string() }) }),
+  ])
+  .openapi('PreviewItem');
+export const Preview = z
+  .object({
+    summary: z.object({
+      total: z.number().int(),
+      accepted: z.number().int(),
+      refused: z.number().int(),
+      byMethod: z.record(z.string(), z.number().int()),
+      letters: z.number().int(),
+      estimatedPostage: z.number().int().nullable().openapi({ description: 'letters × the companies\' postagePerLetter, in öre; null when a company with letters has none set' }),
+      warnings: z.number().int(),
+    }),
+    items: z.array(PreviewItem),
+  })
+  .openapi('Preview');
 
 export const SendRun = z
   .object({
@@ -401,7 +436,7 @@ export const Problem = z
   })
   .openapi('Problem');
 
-const Choice = z.enum(['customer', 'default', 'fallback']);
+const Choice = z.enum(['customer', 'default', 'fallback', 'requested']);
 export const DeliveryPlanQuery = z.object({ kind: z.enum(['invoice', 'reminder']).default('invoice') });
 export const DeliveryPlan = z
   .object({

@@ -24,6 +24,8 @@ export interface KivraChannel {
   readonly live: boolean;
   /** Whether the person may receive content from this tenant (Kivra user, not opted out). */
   isUser(tenantKey: string, ssn: string): Promise<boolean>;
+  /** The Kivra users among many people, in one user match (a send preview asks about thousands at once). */
+  usersAmong?(tenantKey: string, ssns: string[]): Promise<Set<string>>;
   /**
    * Sends one content. Kivra drops a second identical payload (its duplicate control), so a
    * retry with the same stored PDF and fields delivers once.
@@ -98,6 +100,29 @@ export function createKivraChannel(config: KivraConfig): KivraChannel {
       answers.set(cacheKey, { isUser, until: Date.now() + USER_ANSWER_TTL_MS });
       return isUser;
     },
+    async usersAmong(tenantKey, ssns) {
+      const users = new Set<string>();
+      const unknown: string[] = [];
+      for (const ssn of new Set(ssns)) {
+        const known = answers.get(`${tenantKey}:${ssn}`);
+        if (known && known.until > Date.now()) {
+          if (known.isUser) users.add(ssn);
+        } else unknown.push(ssn);
+      }
+      // Kivra takes about 500,000 numbers in one match; 10,000 a call keeps each answer quick.
+      for (let i = 0; i < unknown.length; i += 10_000) {
+        const list = unknown.slice(i, i + 10_000);
+        const res = await call('POST kivra usermatch', `${tenantPath(tenantKey)}/usermatch/ssn`, { list }, 30_000);
+        const body = await answer(res, 'Kivra could not say whether the customers are Kivra users');
+        const matched = new Set(Array.isArray(body.list) ? (body.list as string[]) : []);
+        if (answers.size + list.length >= USER_ANSWERS_KEPT) answers.clear();
+        for (const ssn of list) {
+          answers.set(`${tenantKey}:${ssn}`, { isUser: matched.has(ssn), until: Date.now() + USER_ANSWER_TTL_MS });
+          if (matched.has(ssn)) users.add(ssn);
+        }
+      }
+      return users;
+    },
     async send({ tenantKey, content }) {
       const res = await call('POST kivra content', `${tenantPath(tenantKey)}/content`, content, 60_000);
       const body = await answer(res, 'Kivra refused the invoice');
@@ -112,6 +137,7 @@ function outboxChannel(outboxDir: string): KivraChannel {
   return {
     live: false,
     isUser: async () => true,
+    usersAmong: async (_tenantKey, ssns) => new Set(ssns),
     async send({ deliveryId, tenantKey, content }) {
       await writePrivateFile(path.join(outboxDir, `${deliveryId}.json`), JSON.stringify({ tenantKey, content }, null, 2), { atomic: true });
       return { contentKey: `file:${deliveryId}` };

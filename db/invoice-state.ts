@@ -115,6 +115,7 @@ export async function markDelivered(sql: Sql, d: Delivered): Promise<boolean> {
     const what = isReminder ? (updated ? `Reminder ${updated.reminder_count}` : 'Reminder') : 'Invoice';
     let message = `${what} sent by ${METHOD_LABEL[d.method]} to ${d.recipient}.`;
     if (d.rejected.length > 0) message += ` Not the first choice: ${describeRejections(d.rejected)}.`;
+    if (ref.requestedMethod === d.method) message += ' The method was chosen in the send request, instead of the customer\'s.';
     if (d.externalId) {
       const where = { own_printer: 'Added to print batch', central_print: 'Print job', e_invoice: 'Pagero document', autogiro: 'Withdrawal added to payment file' } as Partial<Record<Method, string>>;
       if (where[d.method]) message += ` ${where[d.method]} ${d.externalId}.`;

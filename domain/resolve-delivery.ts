@@ -24,6 +24,11 @@ export interface DeliveryFacts {
   autogiroFailed?: boolean;
   /** Kivra: absent in plans recorded before Kivra existed. */
   kivra?: KivraFacts;
+  /**
+   * A method asked for in the send request (`method`): the only candidate, instead of the
+   * customer's, the default and the fallback. Absent in plans recorded before it existed.
+   */
+  requestedMethod?: Method | null;
 }
 
 export interface KivraFacts {
@@ -39,7 +44,7 @@ export interface KivraFacts {
 /** The Autogiro amount field holds 12 digits of öre. */
 export const AUTOGIRO_MAX_ORE = 999_999_999_999;
 
-export type Choice = 'customer' | 'default' | 'fallback';
+export type Choice = 'customer' | 'default' | 'fallback' | 'requested';
 
 /** Why a method was passed over, as a short code (metrics label it; the sentence is for people). */
 export type RejectionCode =
@@ -66,6 +71,7 @@ const CHOICE_LABEL: Record<Choice, string> = {
   customer: "the customer's chosen method",
   default: "the company's default method",
   fallback: "the company's fallback method",
+  requested: 'the method asked for in the send request',
 };
 
 /** Returns why `method` cannot carry this delivery, or the recipient it would go to. */
@@ -114,14 +120,20 @@ function eligibility(method: Method, f: DeliveryFacts): { reason: string; code: 
   }
 }
 
-/** SPEC §6: customer's method → company default → company fallback; the first eligible one wins. */
+/**
+ * SPEC §6: customer's method → company default → company fallback; the first eligible one wins.
+ * A method asked for in the request is the only candidate: a deliberate choice is not silently
+ * replaced by another method.
+ */
 export function resolveDelivery(f: DeliveryFacts & { afterBounce?: boolean; fallbackOnly?: boolean }): Resolution {
   const candidates: { method: Method; choice: Choice }[] = [];
   const seen = new Set<Method>();
   // After a bounced e-mail only the company's fallback method is tried, and never e-mail again.
   // After a failed Autogiro withdrawal, the same: the fallback method only (never Autogiro, above).
-  const order = f.afterBounce || f.fallbackOnly
+  const order: ReadonlyArray<readonly [Method | null, Choice]> = f.afterBounce || f.fallbackOnly
     ? ([[f.afterBounce && f.fallbackMethod === 'email' ? null : f.fallbackMethod, 'fallback']] as const)
+    : f.requestedMethod
+    ? ([[f.requestedMethod, 'requested']] as const)
     : ([
         [f.customerMethod, 'customer'],
         [f.defaultMethod, 'default'],
@@ -144,6 +156,14 @@ export function resolveDelivery(f: DeliveryFacts & { afterBounce?: boolean; fall
 
 export function describeRejections(rejected: Rejection[]): string {
   return rejected.map((r) => `${METHOD_LABEL[r.method]} (${CHOICE_LABEL[r.choice]}): ${r.reason}`).join('; ');
+}
+
+/** Why the method asked for in a send request cannot carry this invoice (code `method_not_eligible`), or null if it can. */
+export function requestedMethodRefusal(r: Resolution): { code: 'method_not_eligible'; message: string } | null {
+  if (r.ok) return null;
+  const [first] = r.rejected;
+  if (!first) return { code: 'method_not_eligible', message: 'The method asked for cannot be used for this invoice.' };
+  return { code: 'method_not_eligible', message: `The method asked for, ${METHOD_LABEL[first.method]}, cannot be used for this invoice: ${first.reason}.` };
 }
 
 export function noMethodMessage(rejected: Rejection[]): string {

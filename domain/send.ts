@@ -1,7 +1,7 @@
 // What the send workflow, its activities, the services and the API share about one send.
 // Plain types and constants with no imports at runtime, so workflow code, activities and the API
 // can all use it without pulling each other in.
-import type { SendKind } from './methods.js';
+import type { Method, SendKind } from './methods.js';
 
 export interface SendRef {
   tenantId: string;
@@ -12,6 +12,11 @@ export interface SendRef {
   requestId: string;
   /** The HTTP request that asked for the send (x-request-id), so log lines of the send name it. */
   httpRequestId?: string | null;
+  /**
+   * The method the send request asked for (`method`), which the planning step uses instead of
+   * the customer's choice. Absent in sends that asked for none, and in runs started before it.
+   */
+  requestedMethod?: Method | null;
 }
 
 export interface SendInput extends SendRef {
@@ -36,6 +41,8 @@ export function refOf(input: SendInput): SendRef {
     templateId: input.templateId,
     requestId: input.requestId,
     httpRequestId: input.httpRequestId ?? null,
+    // Only when asked for: a ref without it stays what it was before the field existed.
+    ...(input.requestedMethod ? { requestedMethod: input.requestedMethod } : {}),
   };
 }
 

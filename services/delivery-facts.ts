@@ -1,30 +1,39 @@
-import type { Sql } from '../db/client.js';
+import type { Queryable } from '../db/client.js';
 import { priorityPostal } from '../domain/recipient.js';
-import { resolveDelivery, type DeliveryFacts, type KivraFacts } from '../domain/resolve-delivery.js';
+import { resolveDelivery, type DeliveryFacts, type KivraFacts, type Resolution } from '../domain/resolve-delivery.js';
 import type { KivraChannel } from '../channels/kivra.js';
 import { PermanentDeliveryError } from '../channels/permanent-error.js';
-import type { SendKind } from '../domain/methods.js';
+import type { Method, SendKind } from '../domain/methods.js';
 import type { SendContext } from '../activities/load-send-context.js';
+
+export type PlanningFacts = DeliveryFacts & { afterBounce: boolean; fallbackOnly: boolean };
+
+type KivraAsker = Pick<KivraChannel, 'isUser'>;
+
+export interface ResolveOptions {
+  /** Asked whether the person is a Kivra user, when the send would otherwise go by Kivra; unset: not asked. */
+  kivra?: KivraAsker;
+  /** The method the send request asked for (SendInput `requestedMethod`): the only candidate. */
+  requestedMethod?: Method | null;
+  /** The payer's active Autogiro mandate, already read for many invoices at once; undefined: read now. */
+  payerNumber?: string | null;
+}
 
 /**
  * What delivery resolution looks at for one invoice: read by the send workflow's planning step
- * right before delivery, and by the back office to explain which method a send would use.
+ * right before delivery, by the send preview and a request that asks for a method, and by the
+ * back office to explain which method a send would use.
  */
 export async function deliveryFactsFor(
-  sql: Sql,
+  sql: Queryable,
   ctx: SendContext,
   kind: SendKind,
-  /** Asked whether the person is a Kivra user, when Kivra is among the candidates; unset: not asked. */
-  kivra?: Pick<KivraChannel, 'isUser'>,
-): Promise<{ facts: DeliveryFacts & { afterBounce: boolean; fallbackOnly: boolean }; payerNumber: string | null }> {
+  kivra?: KivraAsker,
+  o: Omit<ResolveOptions, 'kivra'> = {},
+): Promise<{ facts: PlanningFacts; payerNumber: string | null }> {
   const inv = ctx.invoice;
-  const [mandate] = await sql`
-    SELECT payer_number FROM autogiro_mandates
-    WHERE tenant_id = ${inv.tenant_id} AND company_id = ${inv.company_id} AND status = 'active'
-      AND (person_id = ${ctx.linked ? null : inv.person_id} OR organization_id = ${ctx.linked ? inv.organization_id : null})
-    LIMIT 1`;
-  const payerNumber: string | null = mandate?.payer_number ?? null;
-  const facts: DeliveryFacts & { afterBounce: boolean; fallbackOnly: boolean } = {
+  const payerNumber = o.payerNumber !== undefined ? o.payerNumber : ((await activePayerNumbers(sql, inv.tenant_id, [ctx])).get(inv.id) ?? null);
+  const facts: PlanningFacts = {
     kind,
     activeMethods: ctx.company.active_methods,
     defaultMethod: ctx.company.default_method,
@@ -43,14 +52,137 @@ export async function deliveryFactsFor(
     afterBounce: inv.pending_after_bounce === true,
     // A send made because an Autogiro withdrawal failed: the fallback method only.
     fallbackOnly: inv.pending_fallback_only === true,
-      autogiroFailed: inv.autogiro_failed === true,
+    autogiroFailed: inv.autogiro_failed === true,
+    // Only when asked for: facts of a send that asked for none stay as they were.
+    ...(o.requestedMethod ? { requestedMethod: o.requestedMethod } : {}),
   };
   facts.kivra = await kivraFacts(ctx, facts, kivra);
   return { payerNumber, facts };
 }
 
+/**
+ * The one decision of how an invoice would go: the send workflow's planning step, the send
+ * preview and a send request that asks for a method all come here.
+ */
+export async function resolveDeliveryFor(
+  sql: Queryable,
+  ctx: SendContext,
+  kind: SendKind,
+  o: ResolveOptions = {},
+): Promise<{ facts: PlanningFacts; payerNumber: string | null; resolution: Resolution }> {
+  const { facts, payerNumber } = await deliveryFactsFor(sql, ctx, kind, o.kivra, o);
+  return { facts, payerNumber, resolution: resolveDelivery(facts) };
+}
+
+/**
+ * The payer numbers of the active Autogiro mandates of many invoices' payers (the organisation
+ * when the invoice is linked to it, else the person), in one query; null: no active mandate.
+ */
+export async function activePayerNumbers(sql: Queryable, tenantId: string, contexts: SendContext[]): Promise<Map<string, string | null>> {
+  if (contexts.length === 0) return new Map();
+  const rows = await sql`
+    SELECT u.invoice_id,
+           (SELECT m.payer_number FROM autogiro_mandates m
+            WHERE m.tenant_id = ${tenantId} AND m.company_id = u.company_id AND m.status = 'active'
+              AND (m.person_id = u.person_id OR m.organization_id = u.organization_id)
+            LIMIT 1) AS payer_number
+    FROM unnest(${contexts.map((c) => c.invoice.id as string)}::text[],
+                ${contexts.map((c) => c.invoice.company_id as string)}::text[],
+                ${contexts.map((c) => (c.linked ? null : (c.invoice.person_id as string)))}::text[],
+                ${contexts.map((c) => (c.linked ? (c.invoice.organization_id as string) : null))}::text[])
+         AS u(invoice_id, company_id, person_id, organization_id)`;
+  return new Map(rows.map((r) => [r.invoice_id as string, (r.payer_number ?? null) as string | null]));
+}
+
+/** How one invoice of many would go, with whether Kivra could not be asked about its customer just now. */
+export interface ManyResolved {
+  facts: PlanningFacts;
+  payerNumber: string | null;
+  resolution: Resolution;
+  /** Kivra did not answer now, so the customer was taken for a Kivra user (the send asks again). */
+  kivraUnanswered: boolean;
+}
+
+/**
+ * How many invoices would go, each by `resolveDeliveryFor`: mandates read in one query, and the
+ * Kivra questions resolution would ask collected first and asked in one user match per Kivra
+ * tenant (or once per person, when the channel cannot match lists), never once per invoice.
+ * Kivra not answering now counts as a user, as in the back office's explanation.
+ */
+export async function resolveManyDeliveries(
+  sql: Queryable,
+  tenantId: string,
+  contexts: SendContext[],
+  kind: SendKind,
+  o: { kivra?: Pick<KivraChannel, 'isUser' | 'usersAmong'>; requestedMethod?: Method | null } = {},
+): Promise<Map<string, ManyResolved>> {
+  const payers = await activePayerNumbers(sql, tenantId, contexts);
+  const questions = new Map<string, Set<string>>(); // tenant key → personal identity numbers
+  const collector: KivraAsker = {
+    isUser: async (tenantKey, pin) => {
+      if (!questions.has(tenantKey)) questions.set(tenantKey, new Set());
+      questions.get(tenantKey)!.add(pin);
+      return true;
+    },
+  };
+  const resolveAll = async (kivra: KivraAsker | undefined) => {
+    const out = new Map<string, ManyResolved>();
+    for (const ctx of contexts) {
+      const id = ctx.invoice.id as string;
+      const r = await resolveDeliveryFor(sql, ctx, kind, { kivra, requestedMethod: o.requestedMethod, payerNumber: payers.get(id) ?? null });
+      out.set(id, { ...r, kivraUnanswered: false });
+    }
+    return out;
+  };
+  const first = await resolveAll(o.kivra && collector);
+  if (!o.kivra || questions.size === 0) return first;
+
+  const answers = await askKivra(o.kivra, questions);
+  let unanswered = false;
+  const answering: KivraAsker = {
+    isUser: async (tenantKey, pin) => {
+      const a = answers.get(tenantKey)!;
+      if (a instanceof PermanentDeliveryError) throw a;
+      if (a === 'unanswered') {
+        unanswered = true;
+        return true;
+      }
+      return a.has(pin);
+    },
+  };
+  const out = new Map<string, ManyResolved>();
+  for (const ctx of contexts) {
+    const id = ctx.invoice.id as string;
+    unanswered = false;
+    const r = await resolveDeliveryFor(sql, ctx, kind, { kivra: answering, requestedMethod: o.requestedMethod, payerNumber: payers.get(id) ?? null });
+    out.set(id, { ...r, kivraUnanswered: unanswered });
+  }
+  return out;
+}
+
+/** Kivra's users among the people asked about, per tenant key; a refusal for good, or `unanswered` when Kivra is unavailable. */
+async function askKivra(
+  kivra: Pick<KivraChannel, 'isUser' | 'usersAmong'>,
+  questions: Map<string, Set<string>>,
+): Promise<Map<string, Set<string> | PermanentDeliveryError | 'unanswered'>> {
+  const answers = new Map<string, Set<string> | PermanentDeliveryError | 'unanswered'>();
+  for (const [tenantKey, pins] of questions) {
+    try {
+      if (kivra.usersAmong) answers.set(tenantKey, await kivra.usersAmong(tenantKey, [...pins]));
+      else {
+        const users = new Set<string>();
+        for (const pin of pins) if (await kivra.isUser(tenantKey, pin)) users.add(pin);
+        answers.set(tenantKey, users);
+      }
+    } catch (err) {
+      answers.set(tenantKey, err instanceof PermanentDeliveryError ? err : 'unanswered');
+    }
+  }
+  return answers;
+}
+
 /** Kivra is asked about the person only when the send would otherwise go by Kivra. */
-async function kivraFacts(ctx: SendContext, facts: DeliveryFacts & { afterBounce: boolean; fallbackOnly: boolean }, kivra?: Pick<KivraChannel, 'isUser'>): Promise<KivraFacts> {
+async function kivraFacts(ctx: SendContext, facts: PlanningFacts, kivra?: KivraAsker): Promise<KivraFacts> {
   const tenantKey: string | null = ctx.company.kivra_tenant_key ?? null;
   const pin: string | null = ctx.linked ? null : (ctx.person.personal_identity_number ?? null);
   const k: KivraFacts = { companyHasTenantKey: Boolean(tenantKey), personalIdentityNumber: pin, isUser: null, companyHasBankgiro: Boolean(ctx.company.bankgiro) };

@@ -1,7 +1,11 @@
 import { ulid } from 'ulid';
-import type { Sql } from '../db/client.js';
-import type { SendKind } from '../domain/methods.js';
-import { sendRefusal } from '../domain/send-refusal.js';
+import type { Queryable, Sql } from '../db/client.js';
+import { METHOD_LABEL, type Method, type SendKind } from '../domain/methods.js';
+import { sendRefusal, type Refusal } from '../domain/send-refusal.js';
+import { requestedMethodRefusal } from '../domain/resolve-delivery.js';
+import { loadSendContexts } from '../activities/load-send-context.js';
+import { resolveManyDeliveries } from './delivery-facts.js';
+import type { KivraChannel } from '../channels/kivra.js';
 import { markPending, type PendingSend } from '../db/invoice-state.js';
 import { stockholmToday } from '../domain/dates.js';
 import type { SendInput } from '../domain/send.js';
@@ -18,6 +22,50 @@ export interface SendServiceDeps {
   sql: Sql;
   /** Starts the accepted sends' workflows; what it does not start, a reconciler does after the lease. */
   starter: Pick<SendStarter, 'enqueue'>;
+  /** Asked whether people are Kivra users when a request asks for Kivra; unset: not asked (the send asks). */
+  kivra?: Pick<KivraChannel, 'isUser' | 'usersAmong'>;
+}
+
+/** The invoices of a request with their companies' settings: what a request-time refusal looks at. */
+export async function loadSendCandidates(q: Queryable, tenantId: string, invoiceIds: string[], o: { lock: boolean }) {
+  return q`
+    SELECT i.id, i.number, i.status, i.company_id, i.due_date, i.reminder_count,
+           i.total_amount, i.paid_amount, i.reminder_charges, i.currency,
+           c.active_methods, c.reminder_distribution, c.undo_window_seconds,
+           c.reminder_fee, c.late_interest_mode, c.reference_rate_percent, c.reference_rate_date
+    FROM invoices i JOIN companies c ON c.id = i.company_id AND c.tenant_id = i.tenant_id
+    WHERE i.tenant_id = ${tenantId} AND i.id = ANY(${invoiceIds}::text[])
+    ORDER BY i.id
+    ${o.lock ? q`FOR UPDATE OF i` : q``}`;
+}
+
+/** Why a request refuses this invoice now (SPEC §4–5), or null: the one rule of the send and its preview. */
+export function requestRefusal(kind: SendKind, r: Record<string, any> | undefined, today: string): Refusal | null {
+  return sendRefusal(
+    kind,
+    r && { status: r.status, dueDate: r.due_date, activeMethods: r.active_methods, reminderDistribution: r.reminder_distribution },
+    today,
+  );
+}
+
+/**
+ * For a request that asks for a method: the invoices it cannot carry, with the reason
+ * (`method_not_eligible`), decided by the planning step's own rule. Read before the request's
+ * transaction, so no row stays locked while Kivra is asked; the planning step checks again.
+ */
+export async function requestedMethodRefusals(
+  sql: Queryable,
+  tenantId: string,
+  o: { invoiceIds: string[]; kind: SendKind; method: Method; kivra?: Pick<KivraChannel, 'isUser' | 'usersAmong'> },
+): Promise<Map<string, { code: 'method_not_eligible'; message: string }>> {
+  const contexts = await loadSendContexts(sql, tenantId, o.invoiceIds);
+  const resolved = await resolveManyDeliveries(sql, tenantId, [...contexts.values()], o.kind, { kivra: o.kivra, requestedMethod: o.method });
+  const refusals = new Map<string, { code: 'method_not_eligible'; message: string }>();
+  for (const [id, r] of resolved) {
+    const refused = requestedMethodRefusal(r.resolution);
+    if (refused) refusals.set(id, refused);
+  }
+  return refusals;
 }
 
 function minutes(seconds: number): string {
@@ -74,6 +122,8 @@ export async function requestSends(
     fallbackOnly?: { message: string };
     /** A run id of the caller's: a second request with it changes nothing (a retried activity). */
     runId?: string;
+    /** Send by this method instead of the customer's choice: refused (`method_not_eligible`) where it cannot carry the invoice. */
+    method?: Method | null;
   },
 ): Promise<{ runId: string; results: SendResult[] }> {
   const { kind } = request;
@@ -82,16 +132,13 @@ export async function requestSends(
   const decided = new Map<string, SendResult>();
   const starts: SendInput[] = [];
 
+  const method = request.method ?? null;
+  const methodRefusals = method
+    ? await requestedMethodRefusals(deps.sql, tenantId, { invoiceIds: request.invoiceIds, kind, method, kivra: deps.kivra })
+    : new Map<string, Refusal | { code: 'method_not_eligible'; message: string }>();
+
   await deps.sql.begin(async (tx) => {
-    const rows = await tx`
-      SELECT i.id, i.number, i.status, i.company_id, i.due_date, i.reminder_count,
-             i.total_amount, i.paid_amount, i.reminder_charges, i.currency,
-             c.active_methods, c.reminder_distribution, c.undo_window_seconds,
-             c.reminder_fee, c.late_interest_mode, c.reference_rate_percent, c.reference_rate_date
-      FROM invoices i JOIN companies c ON c.id = i.company_id AND c.tenant_id = i.tenant_id
-      WHERE i.tenant_id = ${tenantId} AND i.id = ANY(${request.invoiceIds}::text[])
-      ORDER BY i.id
-      FOR UPDATE OF i`;
+    const rows = await loadSendCandidates(tx, tenantId, request.invoiceIds, { lock: true });
     const byId = new Map(rows.map((r) => [r.id as string, r]));
     const accepted: PendingSend[] = [];
     const now = Date.now();
@@ -99,11 +146,7 @@ export async function requestSends(
     for (const id of request.invoiceIds) {
       if (decided.has(id)) continue;
       const r = byId.get(id);
-      const refused = sendRefusal(
-        kind,
-        r && { status: r.status, dueDate: r.due_date, activeMethods: r.active_methods, reminderDistribution: r.reminder_distribution },
-        today,
-      );
+      const refused = requestRefusal(kind, r, today) ?? methodRefusals.get(id) ?? null;
       if (refused) {
         decided.set(id, { invoiceId: id, accepted: false, error: refused });
         continue;
@@ -121,7 +164,7 @@ export async function requestSends(
         message:
           request.afterBounce?.message ??
           request.fallbackOnly?.message ??
-          `${kind === 'reminder' ? `Reminder ${r!.reminder_count + 1}` : 'Send'} requested${charges ? describeCharges(charges, r!.currency) : ''}; waiting with ${minutes(r!.undo_window_seconds)} before delivery.`,
+          `${kind === 'reminder' ? `Reminder ${r!.reminder_count + 1}` : 'Send'} requested${method ? ` by ${METHOD_LABEL[method]}, chosen for this send instead of the customer's method` : ''}${charges ? describeCharges(charges, r!.currency) : ''}; waiting with ${minutes(r!.undo_window_seconds)} before delivery.`,
       });
       starts.push({
         tenantId,
@@ -135,6 +178,7 @@ export async function requestSends(
         companyId: r!.company_id,
         undoUntil,
         serverHeldWindow: true,
+        ...(method ? { requestedMethod: method } : {}),
       });
     }
     await recordRun(tx, {

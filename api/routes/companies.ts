@@ -7,6 +7,9 @@ import { invalid, notFound, ProblemError, type FieldError } from '../problem.js'
 import { logoProblem, type LogoType } from '../../documents/logo-image.js';
 
 /** The logo's bytes, once they have decoded as the image type they claim to be; else 422 invalid_logo. */
+/** The settings as API.md shows them, with the postage the send preview estimates from. */
+const settingsOf = (row: Record<string, any>) => ({ ...settingsFromRow(row), postagePerLetter: (row.postage_per_letter ?? null) as number | null });
+
 function decodedLogo(logo: { contentType: LogoType; data: string }, at: string): Buffer {
   const bytes = Buffer.from(logo.data, 'base64');
   const problem = logoProblem(logo.contentType, bytes);
@@ -76,7 +79,7 @@ export function companyRoutes(deps: AppDeps) {
       method: 'get', path: '/v1/companies/{id}/distribution-settings', tags: ['companies'], summary: 'Distribution settings',
       request: { params: ParamsId }, responses: { 200: json(Settings) },
     }),
-    async (c) => c.json(settingsFromRow(await loadCompany(c.get('tenantId'), c.req.valid('param').id)), 200),
+    async (c) => c.json(settingsOf(await loadCompany(c.get('tenantId'), c.req.valid('param').id)), 200),
   );
 
   app.openapi(
@@ -106,9 +109,10 @@ export function companyRoutes(deps: AppDeps) {
           combine_envelopes = coalesce(${s.combineEnvelopes ?? null}::boolean, combine_envelopes),
           late_interest_mode = coalesce(${s.lateInterest?.mode ?? null}::text, late_interest_mode),
           reference_rate_percent = ${s.lateInterest ? sql`${s.lateInterest.referenceRatePercent ?? null}::numeric` : sql`reference_rate_percent`},
-          reference_rate_date = ${s.lateInterest ? sql`${s.lateInterest.referenceRateDate ?? null}::date` : sql`reference_rate_date`}
+          reference_rate_date = ${s.lateInterest ? sql`${s.lateInterest.referenceRateDate ?? null}::date` : sql`reference_rate_date`},
+          postage_per_letter = ${s.postagePerLetter !== undefined ? sql`${s.postagePerLetter}::integer` : sql`postage_per_letter`}
         WHERE id = ${id} AND tenant_id = ${tenantId} RETURNING *`;
-      return c.json(settingsFromRow(row), 200);
+      return c.json(settingsOf(row), 200);
     },
   );
 
