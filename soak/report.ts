@@ -23,6 +23,7 @@ export function formatReport(r: SoakReport): string {
     ['stuck (pending_send)', String(v.stuck)],
     ['wrong channel', String(v.counts.wrongChannel)],
     ['histories incomplete or out of order', String(v.incompleteHistories)],
+    ['payment files', `applied ${r.paymentFileSeconds} s after they were posted (mid-run)`],
     ['reminders', `${v.reminders.delivered} of ${v.reminders.accepted} accepted delivered; ${v.reminders.refusedAsPaid} refused as paid; paid and reminded ${v.reminders.paidAndReminded}`],
     ['event feed = history', v.feed.historyWithoutEvent + v.feed.eventWithoutHistory + v.feed.historyWithTwoEvents === 0 ? 'yes' : JSON.stringify(v.feed)],
     ['webhooks', `${v.webhooks.received} of ${v.webhooks.events} events received; missing ${v.webhooks.missing}, twice ${v.webhooks.duplicates} (+${v.webhooks.duplicatesAfterAKill} after a kill), out of order ${v.webhooks.outOfOrder}, bad signatures ${v.webhooks.badSignatures}`],

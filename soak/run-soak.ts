@@ -36,6 +36,8 @@ export interface SoakReport {
   startedAt: string;
   wallSeconds: number;
   acceptSeconds: number;
+  /** From posting the day's Bankgirot files to both applied. */
+  paymentFileSeconds: number;
   drainSeconds: number;
   faults: Fault[];
   invoicesByKind: Record<string, number>;
@@ -171,11 +173,14 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     const paid = [...rnd.sample(day.overdue, Math.floor(day.overdue.length / 2)), ...day.invoices.filter((i) => sentToday.includes(i.id))];
     const file = await call('POST', `/v1/companies/${day.reminderCompanyId}/payment-files`, { token, raw: paymentFileFor(paid.filter((p) => day.overdue.includes(p)), '20261206120000000001'), contentType: 'text/plain; charset=iso-8859-1' });
     const file2 = await call('POST', `/v1/companies/${day.companyId}/payment-files`, { token, raw: paymentFileFor(paid.filter((p) => !day.overdue.includes(p)), '20261206120000000002'), contentType: 'text/plain; charset=iso-8859-1' });
+    const filePosted = Date.now();
+    // Applied by their own workflows, whose tasks queue behind the run's (soak finding, docs/soak.md).
     for (const f of [file, file2]) {
       if (f.status !== 202 && f.status !== 200) throw new Error(`payment file answered ${f.status}: ${JSON.stringify(f.json)}`);
-      await until(async () => (await call('GET', `/v1/payment-files/${f.json.id}`, { token })).json.status === 'done', 600_000, 'the payment file to be applied');
+      await until(async () => (await call('GET', `/v1/payment-files/${f.json.id}`, { token })).json.status === 'done', Math.max(900_000, o.invoices * 300), 'the payment file to be applied');
     }
-    log(`Bankgirot files applied: ${paid.length} invoices paid`);
+    const paymentFileSeconds = Math.round((Date.now() - filePosted) / 1000);
+    log(`Bankgirot files applied ${paymentFileSeconds} s after they were posted: ${paid.length} invoices paid`);
 
     // Late credits, after the window.
     for (let i = 0; i < Math.max(3, Math.round(o.invoices / 1000)); i++) await creditByApi(take(), true);
@@ -236,6 +241,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
         startedAt: new Date(started).toISOString(),
         wallSeconds: Math.round((Date.now() - started) / 1000),
         acceptSeconds: Math.round(acceptSeconds * 100) / 100,
+        paymentFileSeconds,
         drainSeconds: Math.round(drainSeconds),
         faults: injector.faults,
         invoicesByKind,
