@@ -15,6 +15,7 @@ import { isHttps, sessionRoutes, signOutRoute } from './routes/session.js';
 import { invoiceListRoutes } from './routes/invoices.js';
 import { invoicePageRoutes } from './routes/invoice-page.js';
 import { sendRunRoutes } from './routes/send-runs.js';
+import { failureRoutes } from './routes/failures.js';
 import { reminderRoutes } from './routes/reminders.js';
 import { settingsRoutes } from './routes/settings.js';
 import { customerRoutes } from './routes/customers.js';
@@ -110,6 +111,7 @@ export function backOffice(deps: { sql: Sql; api: Requester; throttle: AuthThrot
   app.route('/', invoiceListRoutes(sql));
   app.route('/', invoicePageRoutes());
   app.route('/', sendRunRoutes(sql));
+  app.route('/', failureRoutes());
   app.route('/', reminderRoutes(sql));
   app.route('/', settingsRoutes(sql));
   app.route('/', customerRoutes(sql));

@@ -149,6 +149,18 @@ const sv = {
   error: 'Något gick fel',
   refreshing: 'Uppdateras automatiskt.',
   showingFirst: 'Visar de första {n}. Förfina sökningen för att se fler.',
+  navFailures: 'Misslyckade',
+  failuresLead: 'Fakturor och påminnelser vars senaste utskick misslyckades eller studsade och som inte har levererats sedan dess. Bocka i och skicka igen – med kundens val eller en metod ni väljer.',
+  failedInvoices: 'Fakturor',
+  failedReminders: 'Påminnelser',
+  resendBy: 'Skicka med',
+  customersChoice: 'Kundens val',
+  resend: 'Skicka igen',
+  deliveryMethod: 'Metod',
+  bounced: 'studsade',
+  allRuns: 'Visa från alla utskick',
+  noFailures: 'Inget misslyckat utskick väntar på åtgärd.',
+  seeFailures: 'Se och skicka igen under Misslyckade',
 };
 export type Messages = typeof sv;
 
@@ -295,6 +307,18 @@ const en: Messages = {
   error: 'Something went wrong',
   refreshing: 'Refreshes by itself.',
   showingFirst: 'Showing the first {n}. Narrow the search to see more.',
+  navFailures: 'Failed',
+  failuresLead: 'Invoices and reminders whose latest send failed or bounced and that have not been delivered since. Tick them and send again – by the customer’s choice or a method you choose.',
+  failedInvoices: 'Invoices',
+  failedReminders: 'Reminders',
+  resendBy: 'Send by',
+  customersChoice: 'The customer’s choice',
+  resend: 'Send again',
+  deliveryMethod: 'Method',
+  bounced: 'bounced',
+  allRuns: 'Show from every run',
+  noFailures: 'No failed send is waiting for you.',
+  seeFailures: 'See them and send again under Failed',
 };
 
 export const messages: Record<Lang, Messages> = { sv, en };

@@ -4,7 +4,7 @@ import { raw } from 'hono/html';
 import type { BoContext } from './context.js';
 import type { Messages } from './i18n.js';
 
-type Section = 'invoices' | 'reminders' | 'runs' | 'customers' | 'print' | 'settings' | null;
+type Section = 'invoices' | 'reminders' | 'runs' | 'failures' | 'customers' | 'print' | 'settings' | null;
 
 export const Csrf = ({ token }: { token: string }) => <input type="hidden" name="_csrf" value={token} />;
 
@@ -36,6 +36,7 @@ function Nav({ c, active }: { c: BoContext; active: Section }) {
     ['invoices', '/app/invoices', m.navInvoices],
     ['reminders', '/app/reminders', m.navReminders],
     ['runs', '/app/runs', m.navRuns],
+    ['failures', '/app/failures', m.navFailures],
     ['customers', '/app/customers', m.navCustomers],
     ['print', '/app/print-batches', m.navPrint],
     ['settings', '/app/settings', m.navSettings],

@@ -184,7 +184,9 @@ export function invoiceListRoutes(sql: Sql) {
     const kind = field(form, 'action') === 'remind' ? 'remind' : 'send';
     const templateId = field(form, 'templateId') || null;
     const back = localPath(field(form, 'back'), kind === 'remind' ? '/app/reminders' : '/app/invoices');
-    const res = await c.get('api').post(kind === 'remind' ? '/v1/invoices/send-reminders' : '/v1/invoices/send', { invoiceIds: ids, templateId });
+    // A method chosen on the failure list (Misslyckade) instead of the customer's.
+    const method = field(form, 'method') || undefined;
+    const res = await c.get('api').post(kind === 'remind' ? '/v1/invoices/send-reminders' : '/v1/invoices/send', { invoiceIds: ids, templateId, method });
     const title = m.sendResult;
     if (!res.ok) {
       const noneSelected = res.status === 422 && ids.length === 0;

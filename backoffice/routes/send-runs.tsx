@@ -64,6 +64,7 @@ function Progress({ c, run, failures }: { c: BoContext; run: Run; failures: { in
       {failures.length ? (
         <section>
           <h2>{m.failures}</h2>
+          <p><a href={`/app/failures?runId=${encodeURIComponent(run.id)}`}>{m.seeFailures}</a></p>
           <table>
             <thead>
               <tr>
