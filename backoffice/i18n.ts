@@ -161,6 +161,17 @@ const sv = {
   allRuns: 'Visa från alla utskick',
   noFailures: 'Inget misslyckat utskick väntar på åtgärd.',
   seeFailures: 'Se och skicka igen under Misslyckade',
+  previewSend: 'Förhandsgranska utskicket',
+  previewReminders: 'Förhandsgranska påminnelserna',
+  willGo: 'Skickas',
+  letters: 'Brev',
+  postage: 'Beräknat porto',
+  postageUnknown: 'okänt (inget porto per brev är angivet för bolaget)',
+  notSent: 'Skickas inte',
+  goodToKnow: 'Bra att veta',
+  confirmSend: 'Bekräfta och skicka',
+  confirmRemind: 'Bekräfta och skicka påminnelser',
+  nothingToSend: 'Inget av det valda kan skickas.',
 };
 export type Messages = typeof sv;
 
@@ -319,6 +330,17 @@ const en: Messages = {
   allRuns: 'Show from every run',
   noFailures: 'No failed send is waiting for you.',
   seeFailures: 'See them and send again under Failed',
+  previewSend: 'Preview of the send',
+  previewReminders: 'Preview of the reminders',
+  willGo: 'Will go',
+  letters: 'Letters',
+  postage: 'Estimated postage',
+  postageUnknown: 'unknown (no postage per letter is set for the company)',
+  notSent: 'Will not be sent',
+  goodToKnow: 'Good to know',
+  confirmSend: 'Confirm and send',
+  confirmRemind: 'Confirm and send reminders',
+  nothingToSend: 'Nothing of what you chose can be sent.',
 };
 
 export const messages: Record<Lang, Messages> = { sv, en };

@@ -103,6 +103,13 @@ describe('back office in the browser', () => {
     await page.getByLabel('Markera faktura 7001').check();
     await page.getByLabel('Markera faktura 7002').check();
     await page.getByRole('button', { name: 'Skicka', exact: true }).click();
+    // The preview first: what would happen, and nothing done yet.
+    await shown(page.getByRole('heading', { level: 1 })).toBe('Förhandsgranska utskicket');
+    await shown(page.locator('[data-count="accepted"]')).toBe('2');
+    await shown(page.locator('[data-count="email"]')).toBe('2');
+    expect(await s.h.sql`SELECT id FROM invoices WHERE status = 'pending_send' AND id IN (${ids.invA}, ${ids.invB})`).toHaveLength(0);
+    await shot('02a-send-preview');
+    await page.getByRole('button', { name: 'Bekräfta och skicka' }).click();
 
     const results = page.locator('ul.results li');
     await expect.poll(() => results.count(), POLL).toBe(2);
@@ -229,6 +236,8 @@ describe('back office in the browser', () => {
     const before = mailsTo('cecilia@example.com').length;
     await row('9001').getByRole('checkbox').check();
     await page.getByRole('button', { name: 'Skicka påminnelser' }).click();
+    await shown(page.getByRole('heading', { level: 1 })).toBe('Förhandsgranska påminnelserna');
+    await page.getByRole('button', { name: 'Bekräfta och skicka påminnelser' }).click();
     await shown(page.locator('ul.results li')).toContain('Godkänd');
     const inv = await waitForStatus(s.h, ids.overdue, 'reminder');
     expect(inv.reminder_count).toBe(1);
@@ -344,6 +353,8 @@ describe('back office in the browser', () => {
     await page.keyboard.press('Space');
     expect(await page.getByLabel('Markera faktura 7003').isChecked()).toBe(true);
     await page.getByRole('button', { name: 'Skicka', exact: true }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: 'Bekräfta och skicka' }).focus();
     await page.keyboard.press('Enter');
     await shown(page.locator('ul.results li')).toContain('Godkänd');
     const [c] = await s.h.sql`SELECT status FROM invoices WHERE id = ${ids.invC}`;

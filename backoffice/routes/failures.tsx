@@ -22,6 +22,8 @@ function FailureTable({ c, items, kind, activeMethods, back }: { c: BoContext; i
     <form method="post" action="/app/invoices/send" data-failures={kind}>
       <Csrf token={c.get('session').csrfToken} />
       <input type="hidden" name="back" value={back} />
+      {/* The list is the preview: its reasons are shown, so Skicka igen sends at once. */}
+      <input type="hidden" name="confirmed" value="yes" />
       <h2>{kind === 'reminder' ? m.failedReminders : m.failedInvoices}</h2>
       <div class="toolbar">
         <label for={`method-${kind}`}>{m.resendBy}</label>

@@ -1,11 +1,11 @@
 /** @jsxImportSource hono/jsx */
 import { Hono } from 'hono';
 import type { Sql } from '../../db/client.js';
-import { INVOICE_STATUSES, type InvoiceStatus } from '../../domain/methods.js';
+import { INVOICE_STATUSES, type InvoiceStatus, type Method } from '../../domain/methods.js';
 import { q } from '../api-client.js';
 import { field, fields, likePattern, localPath, type BoContext, type BoEnv } from '../context.js';
 import { dateTime, money } from '../format.js';
-import { STATUS_NAMES } from '../i18n.js';
+import { METHOD_NAMES, STATUS_NAMES } from '../i18n.js';
 import { Csrf, FieldErrors, NoCompany, Page } from '../layout.js';
 
 const LIST_LIMIT = 200;
@@ -42,6 +42,69 @@ export function Countdown({ c, until }: { c: BoContext; until: string | Date | n
 
 export function StatusBadge({ c, status }: { c: BoContext; status: InvoiceStatus }) {
   return <span class={`status status-${status}`}>{STATUS_NAMES[c.get('lang')][status]}</span>;
+}
+
+type PreviewData = {
+  summary: { total: number; accepted: number; refused: number; byMethod: Partial<Record<Method, number>>; letters: number; estimatedPostage: number | null; warnings: number };
+  items: ({ invoiceId: string; accepted: true; method: Method; recipient: string; warnings: { code: string; message: string }[] } | { invoiceId: string; accepted: false; error: { code: string; message: string } })[];
+};
+
+/** What a send would do, before it is done: counts per method, postage, and every refusal and warning with its invoice. */
+function PreviewPage(p: { c: BoContext; preview: PreviewData; numbers: Map<string, string>; kind: 'send' | 'remind'; templateId: string | null; method?: string; back: string }) {
+  const { c, preview } = p;
+  const m = c.get('m');
+  const lang = c.get('lang');
+  const accepted = preview.items.filter((i) => i.accepted);
+  const refused = preview.items.filter((i) => !i.accepted);
+  const warned = accepted.filter((i) => i.accepted && i.warnings.length > 0);
+  const link = (id: string) => <a href={`/app/invoices/${id}`}>{p.numbers.get(id) ?? id}</a>;
+  return (
+    <Page c={c} title={p.kind === 'remind' ? m.previewReminders : m.previewSend} active={p.kind === 'remind' ? 'reminders' : 'invoices'}>
+      <dl class="counts" data-preview-summary>
+        <div class="count"><dt>{m.willGo}</dt><dd data-count="accepted">{preview.summary.accepted}</dd></div>
+        <div class="count"><dt>{m.refusedCount}</dt><dd data-count="refused">{preview.summary.refused}</dd></div>
+        {(Object.entries(preview.summary.byMethod) as [Method, number][]).map(([method, n]) => (
+          <div class="count"><dt>{METHOD_NAMES[lang][method]}</dt><dd data-count={method}>{n}</dd></div>
+        ))}
+        <div class="count"><dt>{m.letters}</dt><dd data-count="letters">{preview.summary.letters}</dd></div>
+      </dl>
+      <p data-postage>
+        {m.postage}: {preview.summary.estimatedPostage === null ? (preview.summary.letters ? m.postageUnknown : money(0, 'SEK', lang)) : money(preview.summary.estimatedPostage, 'SEK', lang)}
+      </p>
+      {refused.length ? (
+        <section>
+          <h2>{m.notSent}</h2>
+          <ul class="results">
+            {refused.map((i) => <li class="refused" data-preview={i.invoiceId}>{link(i.invoiceId)}: {!i.accepted ? i.error.message : ''}</li>)}
+          </ul>
+        </section>
+      ) : null}
+      {warned.length ? (
+        <section>
+          <h2>{m.goodToKnow}</h2>
+          <ul class="results">
+            {warned.map((i) => <li data-preview={i.invoiceId}>{link(i.invoiceId)}: {i.accepted ? i.warnings.map((w) => w.message).join(' ') : ''}</li>)}
+          </ul>
+        </section>
+      ) : null}
+      {accepted.length ? (
+        <form method="post" action="/app/invoices/send">
+          <Csrf token={c.get('session').csrfToken} />
+          <input type="hidden" name="back" value={p.back} />
+          <input type="hidden" name="confirmed" value="yes" />
+          {p.templateId ? <input type="hidden" name="templateId" value={p.templateId} /> : null}
+          {p.method ? <input type="hidden" name="method" value={p.method} /> : null}
+          {accepted.map((i) => <input type="hidden" name="invoiceIds" value={i.invoiceId} />)}
+          <p>
+            <button type="submit" name="action" value={p.kind} class="primary">{p.kind === 'remind' ? m.confirmRemind : m.confirmSend}</button>{' '}
+            <a href={p.back}>{m.back}</a>
+          </p>
+        </form>
+      ) : (
+        <p>{m.nothingToSend} <a href={p.back}>{m.back}</a></p>
+      )}
+    </Page>
+  );
 }
 
 export function invoiceListRoutes(sql: Sql) {
@@ -186,6 +249,16 @@ export function invoiceListRoutes(sql: Sql) {
     const back = localPath(field(form, 'back'), kind === 'remind' ? '/app/reminders' : '/app/invoices');
     // A method chosen on the failure list (Misslyckade) instead of the customer's.
     const method = field(form, 'method') || undefined;
+    // *Skicka* shows what would happen first; *Bekräfta och skicka* (confirmed) sends.
+    if (field(form, 'confirmed') !== 'yes' && ids.length > 0) {
+      const preview = await c.get('api').post(kind === 'remind' ? '/v1/invoices/send-reminders-preview' : '/v1/invoices/send-preview', { invoiceIds: ids, templateId, method });
+      if (preview.ok) {
+        const numbers = new Map<string, string>(
+          (await sql`SELECT id, number FROM invoices WHERE tenant_id = ${c.get('session').tenantId} AND id = ANY(${ids}::text[])`).map((r) => [r.id, r.number]),
+        );
+        return c.html(<PreviewPage c={c} preview={preview.data} numbers={numbers} kind={kind} templateId={templateId} method={method} back={back} />);
+      }
+    }
     const res = await c.get('api').post(kind === 'remind' ? '/v1/invoices/send-reminders' : '/v1/invoices/send', { invoiceIds: ids, templateId, method });
     const title = m.sendResult;
     if (!res.ok) {
