@@ -3,17 +3,21 @@ import { partyFromOrganization, partyFromPerson, partyFromReference } from '../d
 import type { Method } from '../domain/methods.js';
 import { recipientParties, type Party } from '../domain/recipient.js';
 
+/** The invoice with its company and parties, each joined within the invoice's tenant. */
+const invoiceWithParties = (sql: Queryable) => sql`
+  FROM invoices i
+  JOIN companies c ON c.id = i.company_id AND c.tenant_id = i.tenant_id
+  JOIN persons p ON p.id = i.person_id AND p.tenant_id = i.tenant_id
+  LEFT JOIN organizations o ON o.id = i.organization_id AND o.tenant_id = i.tenant_id
+  LEFT JOIN invoice_references r ON r.id = i.invoice_reference_id AND r.tenant_id = i.tenant_id`;
+
 /** Everything a send needs about one invoice, read in one round trip, always scoped to the tenant. */
 export async function loadSendContext(sql: Queryable, tenantId: string, invoiceId: string) {
   const [row] = await sql`
     SELECT to_jsonb(i.*) AS invoice, to_jsonb(c.*) - 'logo' AS company,
            encode(c.logo, 'base64') AS logo_base64,
            to_jsonb(p.*) AS person, to_jsonb(o.*) AS organization, to_jsonb(r.*) AS reference
-    FROM invoices i
-    JOIN companies c ON c.id = i.company_id AND c.tenant_id = i.tenant_id
-    JOIN persons p ON p.id = i.person_id AND p.tenant_id = i.tenant_id
-    LEFT JOIN organizations o ON o.id = i.organization_id AND o.tenant_id = i.tenant_id
-    LEFT JOIN invoice_references r ON r.id = i.invoice_reference_id AND r.tenant_id = i.tenant_id
+    ${invoiceWithParties(sql)}
     WHERE i.id = ${invoiceId} AND i.tenant_id = ${tenantId}`;
   return row ? contextFromRow(row) : null;
 }
@@ -28,11 +32,7 @@ export async function loadSendContexts(sql: Queryable, tenantId: string, invoice
   const rows = await sql`
     SELECT to_jsonb(i.*) AS invoice, to_jsonb(c.*) - 'logo' AS company, NULL AS logo_base64,
            to_jsonb(p.*) AS person, to_jsonb(o.*) AS organization, to_jsonb(r.*) AS reference
-    FROM invoices i
-    JOIN companies c ON c.id = i.company_id AND c.tenant_id = i.tenant_id
-    JOIN persons p ON p.id = i.person_id AND p.tenant_id = i.tenant_id
-    LEFT JOIN organizations o ON o.id = i.organization_id AND o.tenant_id = i.tenant_id
-    LEFT JOIN invoice_references r ON r.id = i.invoice_reference_id AND r.tenant_id = i.tenant_id
+    ${invoiceWithParties(sql)}
     WHERE i.id = ANY(${invoiceIds}::text[]) AND i.tenant_id = ${tenantId}`;
   return new Map(rows.map((row) => [row.invoice.id as string, contextFromRow(row)]));
 }

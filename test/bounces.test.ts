@@ -4,6 +4,7 @@ import type { Harness } from './helpers/harness.js';
 import { useTestService, type TestService } from './helpers/service.js';
 import { history, waitFor, waitForStatus } from './helpers/fixtures.js';
 import { startBounceListener } from '../platform/bounce-listener.js';
+import { dsn } from './helpers/dsn.js';
 
 let h: Harness;
 let key: string;
@@ -17,41 +18,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await listener?.close();
 });
-
-/** A delivery status notification as a remote MTA writes it (RFC 3464), for the e-mail it returns. */
-function dsn(o: { to: string; recipient: string; status: string; diagnostic: string; messageId: string; action?: string }): string {
-  return [
-    'From: Mail Delivery System <MAILER-DAEMON@mx.example.net>',
-    `To: ${o.to}`,
-    'Subject: Undelivered Mail Returned to Sender',
-    'MIME-Version: 1.0',
-    'Content-Type: multipart/report; report-type=delivery-status; boundary="b1"',
-    '',
-    '--b1',
-    'Content-Type: text/plain; charset=us-ascii',
-    '',
-    'I could not deliver your message.',
-    '',
-    '--b1',
-    'Content-Type: message/delivery-status',
-    '',
-    'Reporting-MTA: dns; mx.example.net',
-    '',
-    `Final-Recipient: rfc822; ${o.recipient}`,
-    `Action: ${o.action ?? (o.status.startsWith('5') ? 'failed' : 'delayed')}`,
-    `Status: ${o.status}`,
-    `Diagnostic-Code: smtp; ${o.diagnostic}`,
-    '',
-    '--b1',
-    'Content-Type: text/rfc822-headers',
-    '',
-    `Message-ID: ${o.messageId}`,
-    `To: ${o.recipient}`,
-    '',
-    '--b1--',
-    '',
-  ].join('\r\n');
-}
 
 /** The remote side: sends the report from the null sender to the address the e-mail came from. */
 async function bounceBack(envelopeTo: string, raw: string) {

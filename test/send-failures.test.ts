@@ -2,40 +2,12 @@ import { describe, expect, it } from 'vitest';
 import type { Harness } from './helpers/harness.js';
 import { useTestService, type TestService } from './helpers/service.js';
 import { waitFor, waitForStatus } from './helpers/fixtures.js';
+import { dsn } from './helpers/dsn.js';
 
 let h: Harness;
 let key: string;
 let f: TestService['f'];
 useTestService((s) => ({ h, key, f } = s));
-
-/** A permanent bounce report for an e-mail we sent, posted to the inbound endpoint (RFC 3464). */
-function bounceReport(o: { recipient: string; messageId: string }): string {
-  return [
-    'From: Mail Delivery System <MAILER-DAEMON@mx.example.net>',
-    'To: bounces@test.invoice-distribution.local',
-    'Subject: Undelivered Mail Returned to Sender',
-    'MIME-Version: 1.0',
-    'Content-Type: multipart/report; report-type=delivery-status; boundary="b1"',
-    '',
-    '--b1',
-    'Content-Type: message/delivery-status',
-    '',
-    'Reporting-MTA: dns; mx.example.net',
-    '',
-    `Final-Recipient: rfc822; ${o.recipient}`,
-    'Action: failed',
-    'Status: 5.1.1',
-    'Diagnostic-Code: smtp; 550 5.1.1 User unknown',
-    '',
-    '--b1',
-    'Content-Type: text/rfc822-headers',
-    '',
-    `Message-ID: ${o.messageId}`,
-    '',
-    '--b1--',
-    '',
-  ].join('\r\n');
-}
 
 const failures = async (query = '', as = key) => {
   const res = await h.request('GET', `/v1/send-failures${query}`, { key: as });
@@ -58,7 +30,7 @@ describe('the failure work list', () => {
     await waitForStatus(h, fine.id, 'sent');
     await waitFor(async () => (await h.sql`SELECT 1 FROM invoice_history WHERE invoice_id IN (${noAddress.id}, ${elsewhere.id}) AND type = 'send_failed'`).length === 2, { what: 'the two failures' });
     const bouncedWf = run.results[1].workflowId as string;
-    const report = bounceReport({ recipient: 'gone@example.com', messageId: `<${bouncedWf}@test.invoice-distribution.local>` });
+    const report = dsn({ to: `bounces+${bouncedWf}@test.invoice-distribution.local`, recipient: 'gone@example.com', status: '5.1.1', diagnostic: '550 5.1.1 User unknown', messageId: `<${bouncedWf}@test.invoice-distribution.local>` });
     const posted = await h.request('POST', '/v1/inbound/bounces', { rawBody: report, headers: { authorization: `Bearer ${h.adminToken}`, 'content-type': 'message/rfc822' } });
     expect(posted.json).toEqual({ outcome: 'bounced' });
 
