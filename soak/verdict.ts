@@ -35,7 +35,9 @@ export async function soakVerdict(sql: Sql, r: Receivers, a: SoakActions) {
   const problem = (text: string) => {
     if (problems.length < 50) problems.push(text);
   };
-  const byOcr = new Map([...a.invoices, ...a.overdue].map((i) => [i.ocr, i]));
+  // OCR numbers are unique within a company only: last month's invoices (another company, by
+  // e-mail only) are left out, or an OCR they share would hide a Kivra or Autogiro delivery.
+  const byOcr = new Map(a.invoices.map((i) => [i.ocr, i]));
   const invoiceOfWorkflow = new Map<string, string>();
   for (const [inv, wf] of a.mainRun.workflowOf) invoiceOfWorkflow.set(wf, inv);
   const reminderOfWorkflow = new Map<string, string>();
