@@ -38,9 +38,11 @@ async function liveEndpoint(sql: Sql, ref: WebhookRef): Promise<LiveEndpoint | n
 export async function nextWebhookEvents(sql: Sql, ref: WebhookRef): Promise<{ gone: boolean; events: QueuedWebhookEvent[] }> {
   const e = await liveEndpoint(sql, ref);
   if (!e) return { gone: true, events: [] };
-  const events = await nextEndpointEvents(sql, { id: e.id, tenantId: ref.tenantId, events: e.events, cursorTxid: e.cursor_txid, cursorSeq: e.cursor_seq }, 50);
-  return { gone: false, events };
+  return { gone: false, events: await queuedAfterCursor(sql, e, ref, 50) };
 }
+
+const queuedAfterCursor = (sql: Sql, e: LiveEndpoint, ref: WebhookRef, limit: number) =>
+  nextEndpointEvents(sql, { id: e.id, tenantId: ref.tenantId, events: e.events, cursorTxid: e.cursor_txid, cursorSeq: e.cursor_seq }, limit);
 
 async function advance(sql: Sql, ref: WebhookRef, q: QueuedWebhookEvent) {
   await sql`
@@ -132,11 +134,13 @@ export async function deliverWebhookBatch(
 ): Promise<{ gone: boolean; delivered: number }> {
   const e = await liveEndpoint(sql, ref);
   if (!e) return { gone: true, delivered: 0 };
-  const queued = await nextEndpointEvents(sql, { id: e.id, tenantId: ref.tenantId, events: e.events, cursorTxid: e.cursor_txid, cursorSeq: e.cursor_seq }, BATCH);
+  const queued = await queuedAfterCursor(sql, e, ref, BATCH);
   let delivered = 0;
   for (const q of queued) {
-    const [{ n }] = await sql`SELECT count(*)::int AS n FROM webhook_deliveries WHERE endpoint_id = ${ref.endpointId} AND event_id = ${q.eventId}`;
-    const error = await attemptDelivery(sql, e, { ...ref, ...q }, n + 1, policy);
+    // Only the event at the head can have been tried before: delivery stops at the first refusal,
+    // and the cursor is past every event taken.
+    const attempt = delivered === 0 ? (await priorAttempts(sql, ref, q)) + 1 : 1;
+    const error = await attemptDelivery(sql, e, { ...ref, ...q }, attempt, policy);
     if (error) {
       if (delivered === 0) throw ApplicationFailure.retryable(error, 'webhook_attempt_failed');
       break;
@@ -145,6 +149,11 @@ export async function deliverWebhookBatch(
     Context.current().heartbeat(delivered);
   }
   return { gone: false, delivered };
+}
+
+async function priorAttempts(sql: Sql, ref: WebhookRef, q: QueuedWebhookEvent): Promise<number> {
+  const [{ n }] = await sql`SELECT count(*)::int AS n FROM webhook_deliveries WHERE endpoint_id = ${ref.endpointId} AND event_id = ${q.eventId}`;
+  return n;
 }
 
 /** Events one batch delivers at most; a new batch rereads the endpoint (deleted or disabled meanwhile). */

@@ -24,6 +24,7 @@ import { connect } from '../db/client.js';
 import { startSmtpSink } from './smtp-sink.js';
 import { Client, Connection } from '@temporalio/client';
 import { runCost } from '../platform/billable-actions.js';
+import { cpuSeconds, rssBytes } from '../platform/process-usage.js';
 
 const { values } = parseArgs({
   options: {
@@ -44,17 +45,6 @@ const [windowN, windowSeconds] = values.window ? values.window.split(':').map(Nu
 const HISTORY_SAMPLE = 200;
 const here = path.dirname(fileURLToPath(import.meta.url));
 const MAIL_FROM = 'invoices@bench.invoice-distribution.local';
-
-/** CPU seconds (user + system) a process has used, from /proc (USER_HZ 100). */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-/** Resident memory of a process in bytes, from /proc. */
-function rssBytes(pid: number): number {
-  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
-}
 
 /** The machine's PostgreSQL processes (postmaster and backends), whose CPU the service's database work costs. */
 function postgresPids(): number[] {

@@ -117,26 +117,28 @@ export async function resolveManyDeliveries(
   o: { kivra?: Pick<KivraChannel, 'isUser' | 'usersAmong'>; requestedMethod?: Method | null } = {},
 ): Promise<Map<string, ManyResolved>> {
   const payers = await activePayerNumbers(sql, tenantId, contexts);
+  const resolve = (ctx: SendContext, kivra: KivraAsker | undefined) =>
+    resolveDeliveryFor(sql, ctx, kind, { kivra, requestedMethod: o.requestedMethod, payerNumber: payers.get(ctx.invoice.id as string) ?? null });
+  // First without answers, noting the Kivra questions resolution asks (and of which invoices).
   const questions = new Map<string, Set<string>>(); // tenant key → personal identity numbers
+  const asking = new Set<SendContext>();
+  let current: SendContext;
   const collector: KivraAsker = {
     isUser: async (tenantKey, pin) => {
       if (!questions.has(tenantKey)) questions.set(tenantKey, new Set());
       questions.get(tenantKey)!.add(pin);
+      asking.add(current);
       return true;
     },
   };
-  const resolveAll = async (kivra: KivraAsker | undefined) => {
-    const out = new Map<string, ManyResolved>();
-    for (const ctx of contexts) {
-      const id = ctx.invoice.id as string;
-      const r = await resolveDeliveryFor(sql, ctx, kind, { kivra, requestedMethod: o.requestedMethod, payerNumber: payers.get(id) ?? null });
-      out.set(id, { ...r, kivraUnanswered: false });
-    }
-    return out;
-  };
-  const first = await resolveAll(o.kivra && collector);
-  if (!o.kivra || questions.size === 0) return first;
+  const out = new Map<string, ManyResolved>();
+  for (const ctx of contexts) {
+    current = ctx;
+    out.set(ctx.invoice.id as string, { ...(await resolve(ctx, o.kivra && collector)), kivraUnanswered: false });
+  }
+  if (!o.kivra || questions.size === 0) return out;
 
+  // Then only the invoices that asked, again, with Kivra's answers.
   const answers = await askKivra(o.kivra, questions);
   let unanswered = false;
   const answering: KivraAsker = {
@@ -150,12 +152,9 @@ export async function resolveManyDeliveries(
       return a.has(pin);
     },
   };
-  const out = new Map<string, ManyResolved>();
-  for (const ctx of contexts) {
-    const id = ctx.invoice.id as string;
+  for (const ctx of asking) {
     unanswered = false;
-    const r = await resolveDeliveryFor(sql, ctx, kind, { kivra: answering, requestedMethod: o.requestedMethod, payerNumber: payers.get(id) ?? null });
-    out.set(id, { ...r, kivraUnanswered: unanswered });
+    out.set(ctx.invoice.id as string, { ...(await resolve(ctx, answering)), kivraUnanswered: unanswered });
   }
   return out;
 }

@@ -9,6 +9,7 @@ import { connect, type Sql } from '../db/client.js';
 import { apiClient } from './api-client.js';
 import { backOfficeClerk, paymentFileFor, seedBillingDay, type SoakInvoice } from './billing-day.js';
 import { DEPLOY_PATCH_ID, prepareDeployCopy } from './deploy-copy.js';
+import { waitFor } from '../test/helpers/fixtures.js';
 import { faultInjector, faultPlan, type Fault } from './faults.js';
 import { startReceivers } from './receivers.js';
 import { seededRandom } from './seeded-random.js';
@@ -73,15 +74,9 @@ async function deployedBuildAtWork(db: Sql, temporalAddress: string, faults: Fau
 const MAIL_DOMAIN = 'soak.invoice-distribution.local';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function until<T>(fn: () => Promise<T | null | undefined | false>, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => null);
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`soak: timed out waiting for ${what}`);
-    await sleep(1000);
-  }
-}
+/** Polled once a second (the machine is busy with the run); a poll that fails while a part is down is tried again. */
+const until = <T>(fn: () => Promise<T | null | undefined | false>, timeoutMs: number, what: string): Promise<T> =>
+  waitFor(() => fn().catch(() => null), { timeoutMs, what, intervalMs: 1000 });
 
 export async function runSoak(o: SoakOptions): Promise<SoakReport> {
   const started = Date.now();

@@ -3,10 +3,10 @@
 // can be restarted), the API and two workers as separate processes.
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { connect } from '../db/client.js';
 import { freePort } from '../platform/free-port.js';
+import { rssBytes } from '../platform/process-usage.js';
 import { startEmbeddedPostgres, type EmbeddedDb } from '../platform/embedded-db.js';
 import { ensureTemporalServer, startTemporalCluster, type TemporalCluster, type TemporalServerTools } from '../platform/temporal-server.js';
 import { startServiceProcess, type ServiceProcess } from '../platform/service-processes.js';
@@ -32,7 +32,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function rssMiB(pid: number): number {
   try {
-    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+    return rssBytes(pid) / 2 ** 20;
   } catch {
     return 0; // exited
   }

@@ -44,6 +44,12 @@ export function StatusBadge({ c, status }: { c: BoContext; status: InvoiceStatus
   return <span class={`status status-${status}`}>{STATUS_NAMES[c.get('lang')][status]}</span>;
 }
 
+/** The numbers of the invoices a page names, beside their ids (the API's answers carry ids only). */
+async function invoiceNumbers(sql: Sql, c: BoContext, ids: string[]): Promise<Map<string, string>> {
+  const rows = await sql`SELECT id, number FROM invoices WHERE tenant_id = ${c.get('session').tenantId} AND id = ANY(${ids}::text[])`;
+  return new Map(rows.map((r) => [r.id as string, r.number as string]));
+}
+
 type PreviewData = {
   summary: { total: number; accepted: number; refused: number; byMethod: Partial<Record<Method, number>>; letters: number; estimatedPostage: number | null; warnings: number };
   items: ({ invoiceId: string; accepted: true; method: Method; recipient: string; warnings: { code: string; message: string }[] } | { invoiceId: string; accepted: false; error: { code: string; message: string } })[];
@@ -253,10 +259,7 @@ export function invoiceListRoutes(sql: Sql) {
     if (field(form, 'confirmed') !== 'yes' && ids.length > 0) {
       const preview = await c.get('api').post(kind === 'remind' ? '/v1/invoices/send-reminders-preview' : '/v1/invoices/send-preview', { invoiceIds: ids, templateId, method });
       if (preview.ok) {
-        const numbers = new Map<string, string>(
-          (await sql`SELECT id, number FROM invoices WHERE tenant_id = ${c.get('session').tenantId} AND id = ANY(${ids}::text[])`).map((r) => [r.id, r.number]),
-        );
-        return c.html(<PreviewPage c={c} preview={preview.data} numbers={numbers} kind={kind} templateId={templateId} method={method} back={back} />);
+        return c.html(<PreviewPage c={c} preview={preview.data} numbers={await invoiceNumbers(sql, c, ids)} kind={kind} templateId={templateId} method={method} back={back} />);
       }
     }
     const res = await c.get('api').post(kind === 'remind' ? '/v1/invoices/send-reminders' : '/v1/invoices/send', { invoiceIds: ids, templateId, method });
@@ -275,9 +278,7 @@ export function invoiceListRoutes(sql: Sql) {
         422,
       );
     }
-    const numbers = new Map<string, string>(
-      (await sql`SELECT id, number FROM invoices WHERE tenant_id = ${c.get('session').tenantId} AND id = ANY(${ids}::text[])`).map((r) => [r.id, r.number]),
-    );
+    const numbers = await invoiceNumbers(sql, c, ids);
     type Result = { invoiceId: string; accepted: boolean; error?: { code: string; message: string } };
     return c.html(
       <Page c={c} title={title} active={kind === 'remind' ? 'reminders' : 'invoices'}>
