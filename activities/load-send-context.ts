@@ -2,6 +2,7 @@ import type { Queryable } from '../db/client.js';
 import { partyFromOrganization, partyFromPerson, partyFromReference } from '../db/rows.js';
 import type { Method } from '../domain/methods.js';
 import { recipientParties, type Party } from '../domain/recipient.js';
+import type { EmailSuppression } from '../domain/resolve-delivery.js';
 
 /** The invoice with its company and parties, each joined within the invoice's tenant. */
 const invoiceWithParties = (sql: Queryable) => sql`
@@ -9,14 +10,20 @@ const invoiceWithParties = (sql: Queryable) => sql`
   JOIN companies c ON c.id = i.company_id AND c.tenant_id = i.tenant_id
   JOIN persons p ON p.id = i.person_id AND p.tenant_id = i.tenant_id
   LEFT JOIN organizations o ON o.id = i.organization_id AND o.tenant_id = i.tenant_id
-  LEFT JOIN invoice_references r ON r.id = i.invoice_reference_id AND r.tenant_id = i.tenant_id`;
+  LEFT JOIN invoice_references r ON r.id = i.invoice_reference_id AND r.tenant_id = i.tenant_id
+  LEFT JOIN email_suppressions s ON s.company_id = i.company_id AND s.tenant_id = i.tenant_id AND s.email = lower(btrim(i.email))`;
+
+/** The suppression-list entry of the invoice e-mail, if listed: read with the invoice, for one or many. */
+const suppressionColumn = (sql: Queryable) => sql`
+  CASE WHEN s.email IS NULL THEN NULL ELSE jsonb_build_object('reason', s.reason, 'at', s.created_at) END AS email_suppression`;
 
 /** Everything a send needs about one invoice, read in one round trip, always scoped to the tenant. */
 export async function loadSendContext(sql: Queryable, tenantId: string, invoiceId: string) {
   const [row] = await sql`
     SELECT to_jsonb(i.*) AS invoice, to_jsonb(c.*) - 'logo' AS company,
            encode(c.logo, 'base64') AS logo_base64,
-           to_jsonb(p.*) AS person, to_jsonb(o.*) AS organization, to_jsonb(r.*) AS reference
+           to_jsonb(p.*) AS person, to_jsonb(o.*) AS organization, to_jsonb(r.*) AS reference,
+           ${suppressionColumn(sql)}
     ${invoiceWithParties(sql)}
     WHERE i.id = ${invoiceId} AND i.tenant_id = ${tenantId}`;
   return row ? contextFromRow(row) : null;
@@ -31,7 +38,8 @@ export async function loadSendContexts(sql: Queryable, tenantId: string, invoice
   if (invoiceIds.length === 0) return new Map();
   const rows = await sql`
     SELECT to_jsonb(i.*) AS invoice, to_jsonb(c.*) - 'logo' AS company, NULL AS logo_base64,
-           to_jsonb(p.*) AS person, to_jsonb(o.*) AS organization, to_jsonb(r.*) AS reference
+           to_jsonb(p.*) AS person, to_jsonb(o.*) AS organization, to_jsonb(r.*) AS reference,
+           ${suppressionColumn(sql)}
     ${invoiceWithParties(sql)}
     WHERE i.id = ANY(${invoiceIds}::text[]) AND i.tenant_id = ${tenantId}`;
   return new Map(rows.map((row) => [row.invoice.id as string, contextFromRow(row)]));
@@ -57,5 +65,9 @@ function contextFromRow(row: Record<string, any>) {
     linked,
     parties,
     customerMethod,
+    /** The invoice e-mail is on the company's suppression list: when and why; null when not. */
+    emailSuppression: (row.email_suppression
+      ? { reason: row.email_suppression.reason, at: new Date(row.email_suppression.at).toISOString() }
+      : null) as EmailSuppression | null,
   };
 }

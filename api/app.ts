@@ -24,6 +24,7 @@ import { invoiceRoutes } from './routes/invoices.js';
 import { sendRoutes } from './routes/sends.js';
 import { sendRunRoutes } from './routes/send-runs.js';
 import { sendFailureRoutes } from './routes/send-failures.js';
+import { suppressionRoutes } from './routes/suppressions.js';
 import { eventRoutes } from './routes/events.js';
 import { webhookEndpointRoutes } from './routes/webhook-endpoints.js';
 import { inboundRoutes } from './routes/inbound.js';
@@ -116,6 +117,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', sendRoutes(deps));
   app.route('/', sendRunRoutes(deps));
   app.route('/', sendFailureRoutes(deps));
+  app.route('/', suppressionRoutes(deps));
   app.route('/', eventRoutes(deps));
   app.route('/', webhookEndpointRoutes(deps));
   app.route('/', inboundRoutes(deps, throttle));

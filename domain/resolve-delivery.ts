@@ -29,6 +29,19 @@ export interface DeliveryFacts {
    * customer's, the default and the fallback. Absent in plans recorded before it existed.
    */
   requestedMethod?: Method | null;
+  /**
+   * The invoice e-mail is on the company's suppression list (an e-mail to it bounced for good):
+   * when and why. Absent or null: not listed (and absent in plans recorded before the list existed).
+   */
+  emailSuppression?: EmailSuppression | null;
+}
+
+/** Why an address is on a company's suppression list: the bounce that put it there. */
+export interface EmailSuppression {
+  /** The receiving server's words. */
+  reason: string;
+  /** ISO instant it was listed. */
+  at: string;
 }
 
 export interface KivraFacts {
@@ -51,7 +64,8 @@ export type RejectionCode =
   | 'not_active' | 'cannot_remind' | 'no_email' | 'invalid_email' | 'incomplete_address' | 'print_limit'
   | 'not_organization' | 'no_peppol_id' | 'company_ids_missing' | 'no_autogiro_setup' | 'no_mandate'
   | 'amount_not_positive' | 'amount_too_large' | 'no_address' | 'autogiro_failed'
-  | 'not_person' | 'no_kivra_setup' | 'no_personal_number' | 'not_kivra_user' | 'kivra_refused';
+  | 'not_person' | 'no_kivra_setup' | 'no_personal_number' | 'not_kivra_user' | 'kivra_refused'
+  | 'email_suppressed';
 
 export interface Rejection {
   method: Method;
@@ -74,6 +88,13 @@ const CHOICE_LABEL: Record<Choice, string> = {
   requested: 'the method asked for in the send request',
 };
 
+/** A clerk's sentence: the address, when it bounced and why, and how to e-mail it again. */
+function suppressedReason(email: string, s: EmailSuppression): string {
+  const said = s.reason.trim().replace(/[.\s]+$/, '');
+  const because = said ? ` (${said.length > 200 ? `${said.slice(0, 200)}…` : said})` : '';
+  return `the invoice e-mail ${email} is on the company's suppression list: an e-mail to it bounced on ${s.at.slice(0, 10)}${because}; remove it from the list to e-mail it again`;
+}
+
 /** Returns why `method` cannot carry this delivery, or the recipient it would go to. */
 function eligibility(method: Method, f: DeliveryFacts): { reason: string; code: RejectionCode } | { recipient: string } {
   if (!f.activeMethods.includes(method)) return { reason: `${METHOD_LABEL[method]} is not active for the company`, code: 'not_active' };
@@ -84,6 +105,7 @@ function eligibility(method: Method, f: DeliveryFacts): { reason: string; code: 
     case 'email':
       if (!f.invoiceEmail) return { reason: 'the invoice has no e-mail address', code: 'no_email' };
       if (!isDeliverableEmail(f.invoiceEmail)) return { reason: `the invoice e-mail "${f.invoiceEmail}" is not a valid address`, code: 'invalid_email' };
+      if (f.emailSuppression) return { reason: suppressedReason(f.invoiceEmail, f.emailSuppression), code: 'email_suppressed' };
       return { recipient: f.invoiceEmail };
     case 'central_print': {
       const incomplete = incompleteAddressReason(f.postal);

@@ -53,6 +53,8 @@ export async function deliveryFactsFor(
     // A send made because an Autogiro withdrawal failed: the fallback method only.
     fallbackOnly: inv.pending_fallback_only === true,
     autogiroFailed: inv.autogiro_failed === true,
+    // Read with the invoice (loadSendContext/loadSendContexts): its e-mail on the suppression list.
+    emailSuppression: ctx.emailSuppression ?? null,
     // Only when asked for: facts of a send that asked for none stay as they were.
     ...(o.requestedMethod ? { requestedMethod: o.requestedMethod } : {}),
   };

@@ -1,6 +1,6 @@
 // The send preview answers what the send then does: for every request-time refusal, each choice,
-// the fallback, the central-print limit, Kivra's user check and Autogiro mandates, and a method
-// asked for in the request. It changes no row, and asks Kivra once per preview, not per invoice.
+// the fallback, the central-print limit, Kivra's user check, Autogiro mandates and suppressed
+// addresses, and a method asked for in the request. It changes no row, and asks Kivra once per preview, not per invoice.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Harness } from './helpers/harness.js';
 import { useTestService, type TestService } from './helpers/service.js';
@@ -37,6 +37,13 @@ async function makeOverdue(id: string) {
 async function mandate(companyId: string, personId: string, status: 'active' | 'inactive') {
   const res = await h.request('POST', `/v1/companies/${companyId}/autogiro-mandates`, { key, body: { personId, payerNumber: '1234567890', status } });
   expect(res.status).toBe(201);
+}
+
+/** The address on the company's suppression list, as a permanent bounce of an earlier invoice leaves it (test/suppressions.test.ts). */
+async function suppress(companyId: string, email: string) {
+  await h.sql`
+    INSERT INTO email_suppressions (tenant_id, company_id, email, reason, invoice_id, workflow_id)
+    SELECT tenant_id, id, ${email}, '550 5.1.1 User unknown', NULL, NULL FROM companies WHERE id = ${companyId}`;
 }
 
 interface Case {
@@ -161,6 +168,44 @@ const cases: Case[] = [
       return (await f.invoice(companyId, personId)).id;
     },
     expect: { method: 'autogiro', choice: 'company_default' },
+  },
+  {
+    name: 'suppressed address: e-mail passed over, the fallback at once',
+    setup: async () => {
+      const companyId = await f.company({ activeMethods: ['email', 'own_printer'], defaultMethod: 'email', fallbackMethod: 'own_printer' });
+      await suppress(companyId, 'bounced@example.com');
+      return (await f.invoice(companyId, await f.person({ email: 'Bounced@example.com', distributionMethod: 'email' }))).id;
+    },
+    expect: { method: 'own_printer', choice: 'fallback', passedOver: ['email_suppressed'], warnings: ['not_first_choice'] },
+  },
+  {
+    name: 'suppressed address and no fallback: no_eligible_method',
+    setup: async () => {
+      const companyId = await f.company({ activeMethods: ['email'], defaultMethod: 'email' });
+      await suppress(companyId, 'bounced@example.com');
+      return (await f.invoice(companyId, await f.person({ email: 'bounced@example.com' }))).id;
+    },
+    expect: { code: 'no_eligible_method' },
+  },
+  {
+    name: 'the invoice e-mail changed from a suppressed address: e-mail again',
+    setup: async () => {
+      const companyId = await f.company({ activeMethods: ['email', 'own_printer'], defaultMethod: 'email', fallbackMethod: 'own_printer' });
+      await suppress(companyId, 'bounced@example.com');
+      const inv = await f.invoice(companyId, await f.person({ email: 'bounced@example.com' }));
+      expect((await h.request('PATCH', `/v1/invoices/${inv.id}`, { key, body: { email: 'new@example.com' } })).status).toBe(200);
+      return inv.id;
+    },
+    expect: { method: 'email', choice: 'company_default' },
+  },
+  {
+    name: 'e-mail asked for to a suppressed address: method_not_eligible', method: 'email',
+    setup: async () => {
+      const companyId = await f.company({ activeMethods: ['email', 'own_printer'], defaultMethod: 'own_printer' });
+      await suppress(companyId, 'bounced@example.com');
+      return (await f.invoice(companyId, await f.person({ email: 'bounced@example.com' }))).id;
+    },
+    expect: { code: 'method_not_eligible' },
   },
   {
     name: 'nothing eligible: accepted by the request, failed by the planning step (no_eligible_method)',
