@@ -47,8 +47,10 @@ export async function reconcilePending(
   await confirmStarted(deps.sql, made);
 
   const rows = await deps.sql`
-    SELECT id, tenant_id, number, company_id, pending_workflow_id, pending_kind, pending_template_id,
-           pending_request_id, pending_undo_until
+    SELECT i.id, i.tenant_id, i.number, i.company_id, i.pending_workflow_id, i.pending_kind, i.pending_template_id,
+           i.pending_request_id, i.pending_undo_until,
+           -- The method the request asked for, kept in its run item's input (sends before runs have none).
+           (SELECT s.input->>'requestedMethod' FROM send_run_items s WHERE s.workflow_id = i.pending_workflow_id) AS requested_method
     FROM invoices i
     WHERE status = 'pending_send' AND pending_since < now() - make_interval(secs => ${opts.olderThanSeconds})
       AND pending_undo_until < now() - make_interval(secs => ${opts.afterWindowSeconds ?? AFTER_WINDOW_SECONDS})
@@ -69,6 +71,8 @@ export async function reconcilePending(
         companyId: r.company_id,
         undoUntil: new Date(r.pending_undo_until).toISOString(),
         serverHeldWindow: true,
+        // A send that asked for a method goes by it, also when started here: never by the customer's instead.
+        ...(r.requested_method ? { requestedMethod: r.requested_method as Method } : {}),
       };
       if ((await startSendWorkflow(deps, input)) === 'started') {
         result.started++;

@@ -1,0 +1,46 @@
+// The reconciler starts a pending send whose workflow is gone from the send's own facts: a send
+// that asked for a method goes by that method, never by the customer's instead.
+import { describe, expect, it } from 'vitest';
+import { Client } from '@temporalio/client';
+import type { Harness } from './helpers/harness.js';
+import { useTestService, type TestService } from './helpers/service.js';
+import { history, waitForStatus } from './helpers/fixtures.js';
+import { requestSends } from '../services/request-sends.js';
+import { reconcilePending } from '../services/reconcile-pending.js';
+import { SendStarter } from '../services/send-starter.js';
+
+let h: Harness;
+let f: TestService['f'];
+useTestService((s) => ({ h, f } = s));
+
+describe('the reconciler', () => {
+  it('starts a pending send whose workflow is gone with the method its request asked for', async () => {
+    const companyId = await f.company({ activeMethods: ['email', 'own_printer'], defaultMethod: 'email', undoWindowSeconds: 0 });
+    const inv = await f.invoice(companyId, await f.person({ email: 'wants-email@example.com', distributionMethod: 'email' }));
+    const [{ tenant_id: tenantId }] = await h.sql`SELECT tenant_id FROM invoices WHERE id = ${inv.id}`;
+    // Accepted and recorded, but its workflow never ran: every start fails (a namespace that does not exist).
+    const broken = new Client({ connection: h.client.connection, namespace: 'namespace-that-does-not-exist' });
+    const starter = new SendStarter({ sql: h.sql, client: broken, taskQueue: h.taskQueue });
+    const { results: [result] } = await requestSends({ sql: h.sql, starter }, tenantId, {
+      invoiceIds: [inv.id], templateId: null, kind: 'invoice', method: 'own_printer',
+    });
+    await starter.drain();
+    expect(result.accepted).toBe(true);
+    const workflowId = (result as { workflowId: string }).workflowId;
+    await expect(h.client.workflow.getHandle(workflowId).describe()).rejects.toThrow();
+    expect((await h.sql`SELECT input->>'requestedMethod' AS m FROM send_run_items WHERE workflow_id = ${workflowId}`)[0].m).toBe('own_printer');
+    // Its item counts as started (the server's history of it is lost), and its window passed long ago:
+    // the reconciler starts it from the invoice's pending send.
+    await h.sql`UPDATE send_run_items SET started = true WHERE workflow_id = ${workflowId}`;
+    await h.sql`UPDATE invoices SET pending_since = now() - interval '10 minutes', pending_undo_until = now() - interval '10 minutes' WHERE id = ${inv.id}`;
+
+    const r = await reconcilePending({ sql: h.sql, client: h.client, taskQueue: h.taskQueue }, { olderThanSeconds: 10 });
+    expect(r.started).toBe(1);
+    await waitForStatus(h, inv.id, 'sent', 60_000);
+    expect(await h.sql`SELECT method FROM deliveries WHERE workflow_id = ${workflowId}`).toEqual([{ method: 'own_printer' }]);
+    const sent = (await history(h, inv.id)).at(-1)!;
+    expect(sent).toMatchObject({ type: 'sent', method: 'own_printer', workflow_id: workflowId });
+    expect(sent.message).toContain('The method was chosen in the send request');
+    expect(h.smtp.received.filter((m) => m.to && !Array.isArray(m.to) && m.to.text === 'wants-email@example.com')).toHaveLength(0);
+  });
+});
