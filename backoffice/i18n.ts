@@ -172,6 +172,14 @@ const sv = {
   confirmSend: 'Bekräfta och skicka',
   confirmRemind: 'Bekräfta och skicka påminnelser',
   nothingToSend: 'Inget av det valda kan skickas.',
+  postagePerLetter: 'Porto per brev (kr)',
+  postagePerLetterHint: 'Används för att beräkna portot i förhandsgranskningen av ett utskick. Lämna tomt om det inte är känt.',
+  suppressions: 'Spärrade e-postadresser',
+  suppressionsLead: 'Adresser dit e-post har studsat permanent. Fakturor och påminnelser till dem skickas inte med e-post utan med reservmetoden direkt. Ta bort en adress när den fungerar igen.',
+  noSuppressions: 'Inga spärrade adresser.',
+  blockedSince: 'Spärrad sedan',
+  removeSuppression: 'Ta bort spärren',
+  suppressionRemoved: 'Spärren är borttagen: adressen kan få e-post igen.',
 };
 export type Messages = typeof sv;
 
@@ -341,6 +349,14 @@ const en: Messages = {
   confirmSend: 'Confirm and send',
   confirmRemind: 'Confirm and send reminders',
   nothingToSend: 'Nothing of what you chose can be sent.',
+  postagePerLetter: 'Postage per letter (SEK)',
+  postagePerLetterHint: "Estimates a send's postage in its preview. Leave empty when not known.",
+  suppressions: 'Blocked e-mail addresses',
+  suppressionsLead: 'Addresses e-mail bounced from for good. Invoices and reminders to them are not e-mailed but go by the fallback method at once. Remove an address when it works again.',
+  noSuppressions: 'No blocked addresses.',
+  blockedSince: 'Blocked since',
+  removeSuppression: 'Remove the block',
+  suppressionRemoved: 'The block is removed: the address may be e-mailed again.',
 };
 
 export const messages: Record<Lang, Messages> = { sv, en };

@@ -45,7 +45,7 @@ export function StatusBadge({ c, status }: { c: BoContext; status: InvoiceStatus
 }
 
 /** The numbers of the invoices a page names, beside their ids (the API's answers carry ids only). */
-async function invoiceNumbers(sql: Sql, c: BoContext, ids: string[]): Promise<Map<string, string>> {
+export async function invoiceNumbers(sql: Sql, c: BoContext, ids: string[]): Promise<Map<string, string>> {
   const rows = await sql`SELECT id, number FROM invoices WHERE tenant_id = ${c.get('session').tenantId} AND id = ANY(${ids}::text[])`;
   return new Map(rows.map((r) => [r.id as string, r.number as string]));
 }

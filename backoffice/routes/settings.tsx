@@ -6,20 +6,23 @@ import { q } from '../api-client.js';
 import { field, fields, type BoContext, type BoEnv } from '../context.js';
 import { METHOD_NAMES } from '../i18n.js';
 import { Csrf, errorFor, FieldErrors, NoCompany, Page } from '../layout.js';
+import { dateTime } from '../format.js';
+import { invoiceNumbers } from './invoices.js';
 
 type Settings = {
   activeMethods: Method[]; defaultMethod: Method | null; fallbackMethod: Method | null; reminderDistribution: boolean;
   undoWindowSeconds: number | string; linkInvoiceToOrganization: boolean; bounceFallback: boolean;
-  combineEnvelopes: boolean; reminderFee: number | string;
+  combineEnvelopes: boolean; reminderFee: number | string; postagePerLetter: number | string | null;
   lateInterest: { mode: 'none' | 'reference_plus_8'; referenceRatePercent: number | string | null; referenceRateDate: string | null };
 };
 type Errors = { path: string; message: string }[];
+type Suppression = { email: string; reason: string; at: string; invoiceId: string | null };
 
 /** A number typed in the form goes to the API as a number; anything else as typed, for the API to name. */
 const numberOrText = (v: string) => (/^\s*-?\d+\s*$/.test(v) ? Number(v) : v);
 /** Kronor as a clerk types them ("60", "49,50") → öre for the API; anything else as typed, for the API to name. */
 const oreOrText = (v: string) => (/^\s*\d+([.,]\d{1,2})?\s*$/.test(v) ? Math.round(Number(v.trim().replace(',', '.')) * 100) : v);
-const kronor = (v: number | string) => (typeof v === 'number' ? (v / 100).toFixed(2).replace('.', ',').replace(/,00$/, '') : v);
+const kronor = (v: number | string | null) => v == null ? '' : (typeof v === 'number' ? (v / 100).toFixed(2).replace('.', ',').replace(/,00$/, '') : v);
 const percentOrText = (v: string) => (/^\s*-?\d+([.,]\d{1,2})?\s*$/.test(v) ? Number(v.trim().replace(',', '.')) : v === '' ? null : v);
 
 function MethodSelect({ c, name, value, errors }: { c: BoContext; name: 'defaultMethod' | 'fallbackMethod'; value: Method | null; errors: Errors }) {
@@ -39,7 +42,58 @@ function MethodSelect({ c, name, value, errors }: { c: BoContext; name: 'default
   );
 }
 
-function SettingsPage({ c, s, hasLogo, errors, saved, logoErrors }: { c: BoContext; s: Settings; hasLogo: boolean; errors: Errors; saved: boolean; logoErrors: Errors }) {
+/** Spärrade e-postadresser: the company's suppression list, each address with a button that takes it off. */
+function Suppressions({ c, items, numbers, removed }: { c: BoContext; items: Suppression[]; numbers: Map<string, string>; removed: boolean }) {
+  const m = c.get('m');
+  const lang = c.get('lang');
+  const csrf = c.get('session').csrfToken;
+  return (
+    <section id="suppressions" aria-labelledby="suppressions-h">
+      <h2 id="suppressions-h">{m.suppressions}</h2>
+      <p class="hint">{m.suppressionsLead}</p>
+      {removed ? <p class="alert ok" role="status">{m.suppressionRemoved}</p> : null}
+      {items.length === 0 ? (
+        <p>{m.noSuppressions}</p>
+      ) : (
+        <div class="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">{m.email}</th>
+                <th scope="col">{m.blockedSince}</th>
+                <th scope="col">{m.invoice}</th>
+                <th scope="col">{m.reason}</th>
+                <th scope="col"><span class="visually-hidden">{m.removeSuppression}</span></th>
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((x) => (
+                <tr data-suppression={x.email}>
+                  <td>{x.email}</td>
+                  <td>{dateTime(x.at, lang)}</td>
+                  <td>{x.invoiceId ? <a href={`/app/invoices/${x.invoiceId}`}>{numbers.get(x.invoiceId) ?? x.invoiceId}</a> : '–'}</td>
+                  <td>{x.reason}</td>
+                  <td>
+                    <form method="post" action="/app/settings/suppressions/delete">
+                      <Csrf token={csrf} />
+                      <input type="hidden" name="email" value={x.email} />
+                      <button type="submit" class="danger" aria-label={`${m.removeSuppression}: ${x.email}`}>{m.removeSuppression}</button>
+                    </form>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
+
+function SettingsPage({ c, s, hasLogo, errors, saved, logoErrors, suppressions }: {
+  c: BoContext; s: Settings; hasLogo: boolean; errors: Errors; saved: boolean; logoErrors: Errors;
+  suppressions: { items: Suppression[]; numbers: Map<string, string>; removed: boolean };
+}) {
   const m = c.get('m');
   const lang = c.get('lang');
   const csrf = c.get('session').csrfToken;
@@ -48,6 +102,7 @@ function SettingsPage({ c, s, hasLogo, errors, saved, logoErrors }: { c: BoConte
   const feeErr = errorFor(errors, 'reminderFee');
   const rateErr = errorFor(errors, 'lateInterest.referenceRatePercent');
   const rateDateErr = errorFor(errors, 'lateInterest.referenceRateDate');
+  const postageErr = errorFor(errors, 'postagePerLetter');
   return (
     <Page c={c} title={`${m.navSettings} – ${c.get('company')!.name}`} active="settings">
       {saved ? <p class="alert ok" role="status">{m.saved}</p> : null}
@@ -83,6 +138,12 @@ function SettingsPage({ c, s, hasLogo, errors, saved, logoErrors }: { c: BoConte
         <label class="check">
           <input type="checkbox" name="combineEnvelopes" value="on" checked={s.combineEnvelopes} /> {m.combineEnvelopes}
         </label>
+        <div class="field">
+          <label for="postagePerLetter">{m.postagePerLetter}</label>
+          <input id="postagePerLetter" name="postagePerLetter" inputmode="decimal" value={kronor(s.postagePerLetter)}
+            aria-describedby="postage-hint" aria-invalid={postageErr ? 'true' : undefined} />
+          <p id="postage-hint" class={postageErr ? 'error-text' : 'hint'}>{postageErr ?? m.postagePerLetterHint}</p>
+        </div>
         <fieldset>
           <legend>{m.reminderCharges}</legend>
           <div class="field">
@@ -110,6 +171,7 @@ function SettingsPage({ c, s, hasLogo, errors, saved, logoErrors }: { c: BoConte
         </fieldset>
         <button type="submit" class="primary">{m.save}</button>
       </form>
+      <Suppressions c={c} {...suppressions} />
       <section aria-labelledby="logo-h">
         <h2 id="logo-h">{m.logo}</h2>
         {hasLogo ? <img src={`/app/settings/logo?v=${Date.now()}`} alt={`${m.logo} ${c.get('company')!.name}`} class="logo-preview" /> : <p class="muted">{m.noLogo}</p>}
@@ -138,12 +200,16 @@ export function settingsRoutes(sql: Sql) {
   async function show(c: BoContext, o: { s?: Settings; errors?: Errors; logoErrors?: Errors; status?: 200 | 422 } = {}) {
     const company = c.get('company')!;
     const api = c.get('api');
-    const [settings, info] = await Promise.all([
+    const [settings, info, listed] = await Promise.all([
       o.s ? Promise.resolve({ data: o.s }) : api.get(`/v1/companies/${q(company.id)}/distribution-settings`),
       api.get(`/v1/companies/${q(company.id)}`),
+      api.get<{ items: Suppression[] }>(`/v1/companies/${q(company.id)}/suppressions`),
     ]);
+    const items = listed.ok ? listed.data.items : [];
+    const numbers = await invoiceNumbers(sql, c, items.flatMap((x) => (x.invoiceId ? [x.invoiceId] : [])));
     return c.html(
-      <SettingsPage c={c} s={settings.data} hasLogo={info.data.hasLogo} errors={o.errors ?? []} logoErrors={o.logoErrors ?? []} saved={c.req.query('saved') === '1'} />,
+      <SettingsPage c={c} s={settings.data} hasLogo={info.data.hasLogo} errors={o.errors ?? []} logoErrors={o.logoErrors ?? []} saved={c.req.query('saved') === '1'}
+        suppressions={{ items, numbers, removed: c.req.query('removed') === '1' }} />,
       o.status ?? 200,
     );
   }
@@ -165,6 +231,8 @@ export function settingsRoutes(sql: Sql) {
       bounceFallback: field(form, 'bounceFallback') === 'on',
       combineEnvelopes: field(form, 'combineEnvelopes') === 'on',
       reminderFee: oreOrText(field(form, 'reminderFee') || '0'),
+      // Empty: no postage known (no estimate); else kronor as typed.
+      postagePerLetter: field(form, 'postagePerLetter').trim() === '' ? null : oreOrText(field(form, 'postagePerLetter')),
       lateInterest: {
         mode: field(form, 'lateInterest') === 'on' ? ('reference_plus_8' as const) : ('none' as const),
         referenceRatePercent: percentOrText(field(form, 'referenceRatePercent')),
@@ -174,6 +242,13 @@ export function settingsRoutes(sql: Sql) {
     const res = await c.get('api').put(`/v1/companies/${q(c.get('company')!.id)}/distribution-settings`, s);
     if (res.ok) return c.redirect('/app/settings?saved=1', 303);
     return show(c, { s, errors: res.data.errors ?? [{ path: '(settings)', message: res.data.detail }], status: 422 });
+  });
+
+  app.post('/settings/suppressions/delete', async (c) => {
+    const email = field(await c.req.parseBody(), 'email');
+    // Already gone (removed in another tab): the list shows what is left, as after a removal.
+    await c.get('api').call('DELETE', `/v1/companies/${q(c.get('company')!.id)}/suppressions/${q(email)}`);
+    return c.redirect('/app/settings?removed=1#suppressions', 303);
   });
 
   app.post('/settings/logo', async (c) => {
