@@ -8,6 +8,7 @@ import { FailureType, type SendRef } from '../domain/send.js';
 import { cachedDocument, cachedSendContext, type SendCache } from './send-cache.js';
 import { chooseTemplate } from './render-document.js';
 import { beginDelivery, finishDeliveryPersistently } from './deliveries.js';
+import { claimDelivery, holdingClaim, newClaimToken } from './delivery-claim.js';
 import { verpAddress } from '../domain/verp.js';
 import type { DeliveryPlan } from './plan-delivery.js';
 
@@ -28,8 +29,17 @@ export async function deliverEmail(
   if (!isDeliverableEmail(plan.recipient)) {
     throw ApplicationFailure.nonRetryable(`"${plan.recipient}" is not a valid e-mail address.`, FailureType.InvalidRecipient);
   }
-  const started = await beginDelivery(deps.sql, ref, { method: 'email', recipient: plan.recipient, documentId, customerName: plan.customerName, plan });
+  const claim = newClaimToken();
+  const started = await beginDelivery(deps.sql, ref, { method: 'email', recipient: plan.recipient, documentId, customerName: plan.customerName, plan, claim });
   if (started.alreadyDelivered) return { externalId: started.externalId };
+  // A first attempt inserted the record claimed; any later one takes the claim or waits.
+  if (!started.firstAttempt) await claimDelivery(deps.sql, ref.workflowId, claim);
+  return holdingClaim(deps.sql, ref.workflowId, claim, () => handOver(deps, input));
+}
+
+/** Writes the e-mail and hands it to the SMTP server, then records the 250 before anything else. */
+async function handOver(deps: EmailDeps, input: { ref: SendRef; plan: DeliveryPlan; documentId: string }): Promise<{ externalId: string | null }> {
+  const { ref, plan, documentId } = input;
 
   const ctx = await cachedSendContext(deps, ref);
   const content = await cachedDocument(deps, ref, documentId);

@@ -2,6 +2,7 @@ import type { Queryable } from '../db/client.js';
 import { ApplicationFailure } from '@temporalio/activity';
 import { FailureType, type SendRef } from '../domain/send.js';
 import type { DeliveryPlan } from './plan-delivery.js';
+import { claimUntil } from './delivery-claim.js';
 
 /**
  * The idempotency record of a channel delivery, keyed by the workflow id: a delivery that is
@@ -14,7 +15,11 @@ import type { DeliveryPlan } from './plan-delivery.js';
 export async function beginDelivery(
   sql: Queryable,
   ref: SendRef,
-  d: { method: string; recipient: string; documentId: string; customerName: string; printBatchId?: string | null; plan?: DeliveryPlan },
+  d: {
+    method: string; recipient: string; documentId: string; customerName: string; printBatchId?: string | null; plan?: DeliveryPlan;
+    /** The attempt's claim token (delivery-claim.ts): a first attempt inserts the record claimed. */
+    claim?: string;
+  },
 ): Promise<{ alreadyDelivered: boolean; externalId: string | null; firstAttempt: boolean }> {
   const [row] = await sql`
     WITH owner AS (
@@ -22,9 +27,10 @@ export async function beginDelivery(
       WHERE id = ${ref.invoiceId} AND tenant_id = ${ref.tenantId} AND status = 'pending_send' AND pending_workflow_id = ${ref.workflowId}
       FOR UPDATE)
     INSERT INTO deliveries (workflow_id, tenant_id, invoice_id, method, recipient, document_id, send_request_id, state,
-                            customer_name, print_batch_id, plan)
+                            customer_name, print_batch_id, plan, claimed_by, claimed_until)
     SELECT ${ref.workflowId}, ${ref.tenantId}, ${ref.invoiceId}, ${d.method}, ${d.recipient}, ${d.documentId},
-           ${ref.requestId}, 'started', ${d.customerName}, ${d.printBatchId ?? null}, ${d.plan ? sql.json(d.plan as never) : null}::jsonb
+           ${ref.requestId}, 'started', ${d.customerName}, ${d.printBatchId ?? null}, ${d.plan ? sql.json(d.plan as never) : null}::jsonb,
+           ${d.claim ?? null}, ${d.claim ? claimUntil(sql) : null}
     FROM owner
     ON CONFLICT (workflow_id) DO UPDATE SET workflow_id = EXCLUDED.workflow_id
     RETURNING state, external_id, (xmax = 0) AS inserted`;
@@ -43,7 +49,7 @@ export function notPendingMessage(status: string | null): string {
 }
 
 export async function finishDelivery(sql: Queryable, workflowId: string, externalId: string | null): Promise<void> {
-  await sql`UPDATE deliveries SET state = 'delivered', external_id = ${externalId}, delivered_at = now()
+  await sql`UPDATE deliveries SET state = 'delivered', external_id = ${externalId}, delivered_at = now(), claimed_by = NULL, claimed_until = NULL
             WHERE workflow_id = ${workflowId}`;
 }
 

@@ -63,6 +63,7 @@ export async function soakVerdict(sql: Sql, r: Receivers, a: SoakActions) {
   const priorMails = new Map<string, number>();
   let duplicatesInSmtpWindow = 0;
   const explained = new Set<string>();
+  const mailTimes = new Map<string, string[]>();
   for (const [id, copies] of mails) {
     const wf = workflowOfMessage(id);
     const reminderOf = reminderOfWorkflow.get(wf);
@@ -70,6 +71,8 @@ export async function soakVerdict(sql: Sql, r: Receivers, a: SoakActions) {
     if (reminderOf) reminderMails.set(reminderOf, copies.length);
     else if (priorOf) priorMails.set(priorOf, copies.length);
     else if (invoiceOfWorkflow.has(wf)) for (let i = 0; i < copies.length; i++) count(invoiceOfWorkflow.get(wf), 'email');
+    // When each copy arrived, to set a duplicate beside the faults of the report.
+    if (copies.length > 1) mailTimes.set(invoiceOfWorkflow.get(wf) ?? reminderOf ?? priorOf ?? id, copies.map((c) => new Date(c.receivedAt).toISOString()));
     else problem(`an e-mail nobody sent: ${id}`);
     if (copies.length > 1) {
       const first = copies[0].receivedAt;
@@ -125,7 +128,10 @@ export async function soakVerdict(sql: Sql, r: Receivers, a: SoakActions) {
     byChannel[channel] = (byChannel[channel] ?? 0) + 1;
     if (total > 1) {
       counts.duplicates += total - 1;
-      if (!explained.has(inv.id)) problem(`${inv.id} delivered ${total} times: ${JSON.stringify(c)}`);
+      if (!explained.has(inv.id)) {
+        const times = mailTimes.get(inv.id);
+        problem(`${inv.id} delivered ${total} times: ${JSON.stringify(c)}${times ? `; its e-mails arrived at ${times.join(', ')}` : ''}`);
+      }
     }
     if (channel !== inv.expect || c![inv.expect] !== total) {
       counts.wrongChannel++;
