@@ -36,6 +36,7 @@ export function documentFromContext(ctx: SendContext, template: DocumentTemplate
       referenceName: ctx.reference?.name ?? null,
       lines: inv.lines,
       totals: computeTotals(inv.lines),
+      paidAmount: Number(inv.paid_amount ?? 0),
     },
     reminder: kind === 'reminder' ? { number: inv.reminder_count, date: inv.reminder_date, charges: inv.reminder_charges ?? null } : undefined,
   };

@@ -6,6 +6,8 @@ import { lineNet, type InvoiceLine, type Totals } from '../domain/totals.js';
 import { LABELS, formatMoney, type Language } from './labels.js';
 import { reminderAmountLines } from './reminder-lines.js';
 import type { ReminderCharges } from '../domain/reminder-charges.js';
+import type { PaymentQrFacts } from '../domain/payment-qr.js';
+import { paymentQrSvg } from './payment-qr.js';
 
 const require = createRequire(import.meta.url);
 // pdfmake's server build is CommonJS; one configured instance per process.
@@ -56,6 +58,8 @@ export interface InvoiceDocument {
     referenceName: string | null;
     lines: InvoiceLine[];
     totals: Totals;
+    /** What was paid so far, öre (absent: nothing). */
+    paidAmount?: number;
   };
   /** `charges` absent on reminders requested before fees and interest existed. */
   reminder?: { number: number; date: string; charges?: ReminderCharges | null };
@@ -79,7 +83,32 @@ export function addressLines(r: InvoiceDocument['recipient']): string[] {
   return lines;
 }
 
-export function invoiceDocDefinition(d: InvoiceDocument): Record<string, unknown> {
+/**
+ * What the payment slip asks for: the amount still to pay and by when — a reminder's new total
+ * by its own due date when it charges one, else the invoice's total less what was paid.
+ */
+export function amountToPay(d: InvoiceDocument): { amount: number; dueDate: string } {
+  const charges = d.kind === 'reminder' ? (d.reminder?.charges ?? null) : null;
+  if (charges) return { amount: charges.total, dueDate: charges.dueDate };
+  return { amount: Math.max(0, d.invoice.totals.totalAmount - (d.invoice.paidAmount ?? 0)), dueDate: d.invoice.dueDate };
+}
+
+/** The payment QR code's facts (UsingQR), or null when the company has no bankgiro to pay to. */
+export function paymentQrFacts(d: InvoiceDocument): PaymentQrFacts | null {
+  if (!d.company.bankgiro) return null;
+  const pay = amountToPay(d);
+  return {
+    companyName: d.company.name,
+    orgNumber: d.company.orgNumber,
+    ocr: d.invoice.ocr,
+    issueDate: d.invoice.issueDate,
+    dueDate: pay.dueDate,
+    amountToPay: pay.amount,
+    bankgiro: d.company.bankgiro,
+  };
+}
+
+export function invoiceDocDefinition(d: InvoiceDocument, qrSvg: string | null = null): Record<string, unknown> {
   const L = LABELS[d.template.language];
   const accent = d.template.accentColor ?? '#1f3a5f';
   const money = (ore: number) => formatMoney(ore, d.invoice.currency, d.template.language);
@@ -88,7 +117,7 @@ export function invoiceDocDefinition(d: InvoiceDocument): Record<string, unknown
   // A reminder that adds nothing (no fee, no interest, nothing paid) shows the amount due alone.
   const charges = reminderCharges && reminderCharges.total !== d.invoice.totals.totalAmount ? reminderCharges : null;
   // What the payment slip asks for: a reminder's new total by its own due date when it charges one.
-  const toPay = charges ? charges.total : d.invoice.totals.totalAmount;
+  const toPay = amountToPay(d).amount;
   const payBy = reminderCharges ? reminderCharges.dueDate : d.invoice.dueDate;
   const title = isReminder ? `${L.reminder} ${d.reminder?.number ?? ''}`.trim() : L.invoice;
   const c = d.company;
@@ -190,7 +219,10 @@ export function invoiceDocDefinition(d: InvoiceDocument): Record<string, unknown
     },
     {
       margin: [0, 16, 0, 0],
-      table: {
+      columns: [
+        {
+          width: '*',
+          table: {
         widths: ['*', '*', '*'],
         body: [
           [
@@ -200,7 +232,14 @@ export function invoiceDocDefinition(d: InvoiceDocument): Record<string, unknown
           ],
           [{ text: `${reminderCharges ? L.payBy : L.dueDate}: ${payBy}. ${L.payWith}`, colSpan: 3, fontSize: 8 }, {}, {}],
         ],
-      },
+          },
+        },
+        // The payment QR code (UsingQR) beside the slip, for the bank app.
+        qrSvg
+          ? { width: 92, stack: [{ svg: qrSvg, width: 84, alignment: 'right' }, { text: L.scanToPay, fontSize: 6, alignment: 'right', color: '#555555' }] }
+          : { width: 0, text: '' },
+      ],
+      columnGap: 8,
     },
     d.template.footerText ? { text: d.template.footerText, margin: [0, 12, 0, 0], color: '#444444' } : null,
   ].filter(Boolean);
@@ -233,7 +272,8 @@ export function invoiceDocDefinition(d: InvoiceDocument): Record<string, unknown
 }
 
 export async function renderInvoicePdf(d: InvoiceDocument): Promise<Buffer> {
-  return renderPdf(invoiceDocDefinition(d));
+  const qr = paymentQrFacts(d);
+  return renderPdf(invoiceDocDefinition(d, qr ? await paymentQrSvg(qr) : null));
 }
 
 /** Any pdfmake document definition, with this process's fonts and access rules. */

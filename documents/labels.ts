@@ -32,6 +32,7 @@ export const LABELS = {
     reminderFee: 'Påminnelseavgift',
     lateInterest: 'Dröjsmålsränta',
     payBy: 'Betala senast',
+    scanToPay: 'Skanna med bankappen',
   },
   en: {
     invoice: 'Invoice',
@@ -64,6 +65,7 @@ export const LABELS = {
     reminderFee: 'Reminder fee',
     lateInterest: 'Late-payment interest',
     payBy: 'Pay by',
+    scanToPay: 'Scan with your bank app',
   },
 } satisfies Record<Language, Record<string, string>>;
 

@@ -4,5 +4,6 @@
 set -e
 cd "$(dirname "$0")/.."
 sh scripts/ensure-chromium.sh
+sh scripts/ensure-poppler.sh
 tsc --noEmit
 exec vitest run "$@"
