@@ -8,6 +8,8 @@ import path from 'node:path';
 import { useTestService, type TestService } from './helpers/service.js';
 import { scanPaymentsInbox } from '../workflows/scan-payments-inbox.js';
 import { ensurePaymentsInboxSchedule, PAYMENTS_INBOX_SCHEDULE } from '../services/payments-inbox-schedule.js';
+import { paymentsTaskQueue } from '../services/payments-task-queue.js';
+import { paymentFileWorkflowId } from '../workflows/apply-payment-file.js';
 import { history, waitFor, waitForStatus } from './helpers/fixtures.js';
 import { autogiroMandatesFile, autogiroPaymentsFile, autogiroRejectedFile, bgmaxFile, type BgPayment } from './helpers/bank-file-builder.js';
 
@@ -45,6 +47,8 @@ describe('BgMax payment files', () => {
     expect(res.json).toMatchObject({ companyId: company, kind: 'bgmax', records: 4 });
     const file = await done(res.json.id);
     expect(file).toMatchObject({ status: 'done', records: 4, matched: 3, paid: 2, partiallyPaid: 1, unmatched: 2, failed: 0 });
+    // Applied on the payments task queue, never queued behind a billing run's sends.
+    expect((await h.client.workflow.getHandle(paymentFileWorkflowId(res.json.id)).describe()).taskQueue).toBe(paymentsTaskQueue(h.taskQueue));
 
     const rows = await h.sql`SELECT id, status, paid_amount, paid_at FROM invoices WHERE id IN (${full.id}, ${part.id}, ${over.id})`;
     const by = Object.fromEntries(rows.map((r) => [r.id, r]));
@@ -244,11 +248,15 @@ describe('the payments inbox', () => {
       await ensurePaymentsInboxSchedule(h.client, { taskQueue: h.taskQueue, dir: inbox });
       await ensurePaymentsInboxSchedule(h.client, { taskQueue: h.taskQueue, dir: inbox });
       const schedule = await h.client.schedule.getHandle(PAYMENTS_INBOX_SCHEDULE).describe();
-      expect(schedule.action).toMatchObject({ type: 'startWorkflow', workflowType: 'scanPaymentsInbox' });
+      expect(schedule.action).toMatchObject({ type: 'startWorkflow', workflowType: 'scanPaymentsInbox', taskQueue: paymentsTaskQueue(h.taskQueue) });
+      // A schedule made before payments had their own queue is moved there.
+      await h.client.schedule.getHandle(PAYMENTS_INBOX_SCHEDULE).update((o) => ({ ...o, action: { ...o.action, taskQueue: h.taskQueue } }));
+      await ensurePaymentsInboxSchedule(h.client, { taskQueue: h.taskQueue, dir: inbox });
+      expect((await h.client.schedule.getHandle(PAYMENTS_INBOX_SCHEDULE).describe()).action).toMatchObject({ taskQueue: paymentsTaskQueue(h.taskQueue) });
       await h.client.schedule.getHandle(PAYMENTS_INBOX_SCHEDULE).delete();
 
       // One scan, as the schedule would run it.
-      const started = await h.client.workflow.execute(scanPaymentsInbox, { taskQueue: h.taskQueue, workflowId: `scan-${company}`, args: [{ dir: inbox }] });
+      const started = await h.client.workflow.execute(scanPaymentsInbox, { taskQueue: paymentsTaskQueue(h.taskQueue), workflowId: `scan-${company}`, args: [{ dir: inbox }] });
       expect(started).toBe(1);
       await waitForStatus(h, inv.id, 'paid');
       expect(await readdir(dir)).toEqual(['processed', 'rejected']);
@@ -260,7 +268,7 @@ describe('the payments inbox', () => {
 
       // The same file dropped again is the same file: nothing applied twice.
       await writeFile(path.join(dir, 'again.txt'), await readFile(path.join(dir, 'processed', 'bgmax-1.txt')));
-      expect(await h.client.workflow.execute(scanPaymentsInbox, { taskQueue: h.taskQueue, workflowId: `scan2-${company}`, args: [{ dir: inbox }] })).toBe(0);
+      expect(await h.client.workflow.execute(scanPaymentsInbox, { taskQueue: paymentsTaskQueue(h.taskQueue), workflowId: `scan2-${company}`, args: [{ dir: inbox }] })).toBe(0);
       expect(existsSync(path.join(dir, 'processed', 'again.txt'))).toBe(true);
       expect((await history(h, inv.id)).filter((x) => x.type === 'payment_received')).toHaveLength(1);
     } finally {

@@ -5,6 +5,7 @@ import { loadConfig } from '../config.js';
 import { workerTracingOptions, workflowTracingModule, type Tracing } from '../platform/tracing.js';
 import { NoopSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { Resource } from '@opentelemetry/resources';
+import { paymentsTaskQueue } from '../services/payments-task-queue.js';
 
 const require = createRequire(import.meta.url);
 export const workflowsPath = require.resolve('../workflows/index.ts');
@@ -46,6 +47,13 @@ export const sandboxOptions = () => ({ isolateExecutionTimeout: loadConfig().wor
 /** Workflow spans go nowhere when tracing is off, but the sink they are exported through exists. */
 export const noTracing = { spanProcessor: new NoopSpanProcessor(), resource: new Resource({}) };
 
+/** What a process runs: the sends' worker and the payment files' worker beside it, started and stopped as one. */
+export interface ServiceWorker {
+  run(): Promise<void>;
+  shutdown(): void;
+  getState(): ReturnType<Worker['getState']>;
+}
+
 export async function createWorker(opts: {
   connection: NativeConnection;
   namespace: string;
@@ -53,22 +61,43 @@ export async function createWorker(opts: {
   deps: ActivityDeps;
   workflowBundle?: WorkflowBundleWithSourceMap;
   tracing?: Pick<Tracing, 'enabled' | 'spanProcessor' | 'resource'>;
-}): Promise<Worker> {
+}): Promise<ServiceWorker> {
   // With tracing off no interceptor runs at all; a ready bundle has the workflow interceptors
   // in it (bundleWorkflows), so its span sink must exist even then. Without one the code is
   // bundled here rather than by Worker.create, so the bundler's report is logged at debug.
   const traced = opts.tracing?.enabled === true;
   const tracing = workerTracingOptions(opts.tracing ?? noTracing);
   const workflowBundle = opts.workflowBundle ?? (await bundleWorkflows(Runtime.instance().logger, { traced }));
-  return Worker.create({
+  const activities = createActivities(opts.deps);
+  const common = {
     connection: opts.connection,
     namespace: opts.namespace,
-    taskQueue: opts.taskQueue,
     workflowBundle,
     ...(traced ? { interceptors: { activity: tracing.activityInterceptors } } : {}),
     ...(traced || opts.workflowBundle ? { sinks: tracing.sinks } : {}),
-    activities: createActivities(opts.deps),
-    maxConcurrentActivityTaskExecutions: 50,
+    activities,
     ...sandboxOptions(),
-  });
+  };
+  const sends = await Worker.create({ ...common, taskQueue: opts.taskQueue, maxConcurrentActivityTaskExecutions: 50 });
+  const payments = await Worker.create({ ...common, taskQueue: paymentsTaskQueue(opts.taskQueue), ...PAYMENTS_WORKER_SIZE });
+  return bothWorkers(sends, payments);
+}
+
+/** Payment files are few and each applied by one activity: a small worker is plenty. */
+export const PAYMENTS_WORKER_SIZE = { maxConcurrentActivityTaskExecutions: 4, maxConcurrentWorkflowTaskExecutions: 2, maxCachedWorkflows: 20 } as const;
+
+/** Two workers as one: run until both stop; a shutdown (or either failing) stops both. */
+export function bothWorkers(a: Worker, b: Worker): ServiceWorker {
+  const stop = () => {
+    for (const w of [a, b]) if (w.getState() === 'RUNNING') w.shutdown();
+  };
+  return {
+    async run() {
+      const runs = [a.run(), b.run()];
+      runs.forEach((r) => r.catch(stop));
+      await Promise.all(runs);
+    },
+    shutdown: stop,
+    getState: () => a.getState(),
+  };
 }

@@ -6,6 +6,7 @@ import { notFound, ProblemError } from '../problem.js';
 import { PaymentFileError } from '../../payments/fixed-width.js';
 import { storePaymentFile } from '../../services/store-payment-file.js';
 import { applyPaymentFile, paymentFileWorkflowId } from '../../workflows/apply-payment-file.js';
+import { paymentsTaskQueue } from '../../services/payments-task-queue.js';
 import type { Sql } from '../../db/client.js';
 
 async function paymentFile(sql: Sql, tenantId: string, id: string) {
@@ -43,7 +44,7 @@ export async function receivePaymentFile(
     try {
       await deps.temporal.client.workflow.start(applyPaymentFile, {
         workflowId: paymentFileWorkflowId(stored.fileId),
-        taskQueue: deps.temporal.taskQueue,
+        taskQueue: paymentsTaskQueue(deps.temporal.taskQueue),
         args: [{ tenantId: o.tenantId, fileId: stored.fileId }],
       });
     } catch (e) {

@@ -17,7 +17,8 @@ import { createTestDatabase } from './database.js';
 import { freePort } from '../../platform/free-port.js';
 import type { Logger } from '../../platform/logger.js';
 import { tracingClientInterceptors, workerTracingOptions, type Tracing } from '../../platform/tracing.js';
-import { noTracing, sandboxOptions } from '../../worker/create-worker.js';
+import { noTracing, PAYMENTS_WORKER_SIZE, sandboxOptions } from '../../worker/create-worker.js';
+import { paymentsTaskQueue } from '../../services/payments-task-queue.js';
 import { startSmtpServer } from './smtp.js';
 
 // Keep test output to warnings and errors from the SDK; its own metrics are served on a local
@@ -85,22 +86,24 @@ export async function createHarness(opts: HarnessOptions = {}) {
 
   async function startWorker(): Promise<{ worker: Worker; done: Promise<void>; stop(): Promise<void> }> {
     const tracing = workerTracingOptions(opts.tracing ?? noTracing);
-    const worker = await Worker.create({
+    const common = {
       interceptors: { activity: tracing.activityInterceptors },
       sinks: tracing.sinks,
       connection: nativeConnection,
       namespace: 'default',
-      taskQueue,
       workflowBundle: { codePath: inject('workflowBundlePath') },
       activities: createActivities(activityDeps),
       ...sandboxOptions(),
-    });
-    const done = worker.run();
+    };
+    const worker = await Worker.create({ ...common, taskQueue });
+    // Payment files run on their own task queue, as in production (worker/create-worker.ts).
+    const payments = await Worker.create({ ...common, taskQueue: paymentsTaskQueue(taskQueue), ...PAYMENTS_WORKER_SIZE });
+    const done = Promise.all([worker.run(), payments.run()]).then(() => {});
     return {
       worker,
       done,
       async stop() {
-        if (worker.getState() === 'RUNNING') worker.shutdown();
+        for (const w of [worker, payments]) if (w.getState() === 'RUNNING') w.shutdown();
         await done;
       },
     };
