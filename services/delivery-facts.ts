@@ -79,20 +79,27 @@ export async function resolveDeliveryFor(
 /**
  * The payer numbers of the active Autogiro mandates of many invoices' payers (the organisation
  * when the invoice is linked to it, else the person), in one query; null: no active mandate.
+ * Matched by a hash join on (company, kind of payer, payer), not a look-up per invoice: a
+ * 10,000-invoice preview spent most of its second scanning the company's mandates once per invoice.
  */
 export async function activePayerNumbers(sql: Queryable, tenantId: string, contexts: SendContext[]): Promise<Map<string, string | null>> {
   if (contexts.length === 0) return new Map();
   const rows = await sql`
-    SELECT u.invoice_id,
-           (SELECT m.payer_number FROM autogiro_mandates m
-            WHERE m.tenant_id = ${tenantId} AND m.company_id = u.company_id AND m.status = 'active'
-              AND (m.person_id = u.person_id OR m.organization_id = u.organization_id)
-            LIMIT 1) AS payer_number
-    FROM unnest(${contexts.map((c) => c.invoice.id as string)}::text[],
-                ${contexts.map((c) => c.invoice.company_id as string)}::text[],
-                ${contexts.map((c) => (c.linked ? null : (c.invoice.person_id as string)))}::text[],
-                ${contexts.map((c) => (c.linked ? (c.invoice.organization_id as string) : null))}::text[])
-         AS u(invoice_id, company_id, person_id, organization_id)`;
+    WITH u AS (
+      SELECT * FROM unnest(${contexts.map((c) => c.invoice.id as string)}::text[],
+                           ${contexts.map((c) => c.invoice.company_id as string)}::text[],
+                           ${contexts.map((c) => (c.linked ? 'organization' : 'person'))}::text[],
+                           ${contexts.map((c) => (c.linked ? (c.invoice.organization_id as string) : (c.invoice.person_id as string)))}::text[])
+             AS u(invoice_id, company_id, payer_kind, payer_id)),
+    active AS (
+      SELECT DISTINCT ON (m.company_id, payer_kind, payer_id) m.company_id, k.payer_kind, k.payer_id, m.payer_number
+      FROM autogiro_mandates m,
+           LATERAL (SELECT CASE WHEN m.person_id IS NOT NULL THEN 'person' ELSE 'organization' END AS payer_kind,
+                           coalesce(m.person_id, m.organization_id) AS payer_id) k
+      WHERE m.tenant_id = ${tenantId} AND m.status = 'active' AND m.company_id IN (SELECT company_id FROM u)
+      ORDER BY m.company_id, payer_kind, payer_id, m.created_at, m.id)
+    SELECT u.invoice_id, a.payer_number
+    FROM u LEFT JOIN active a ON a.company_id = u.company_id AND a.payer_kind = u.payer_kind AND a.payer_id = u.payer_id`;
   return new Map(rows.map((r) => [r.invoice_id as string, (r.payer_number ?? null) as string | null]));
 }
 
