@@ -31,6 +31,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     autogiroOutboxDir: path.resolve(env.AUTOGIRO_OUTBOX_DIR ?? path.join(dataDir, 'outbox', 'autogiro')),
     outboxDir: path.join(dataDir, 'outbox'),
     port: Number(env.PORT ?? 3000),
+    /** Where customers reach this service: invoice e-mails link to `<PUBLIC_BASE_URL>/i/<token>`. */
+    publicBaseUrl: (env.PUBLIC_BASE_URL || `http://localhost:${Number(env.PORT ?? 3000)}`).replace(/\/+$/, ''),
     // Loopback unless told otherwise: exposing the API is a deployment decision (docker-compose sets 0.0.0.0).
     host: env.HOST || '127.0.0.1',
     adminToken: env.ADMIN_TOKEN || null,

@@ -11,6 +11,8 @@ import { beginDelivery, finishDeliveryPersistently } from './deliveries.js';
 import { claimDelivery, holdingClaim, newClaimToken } from './delivery-claim.js';
 import { verpAddress } from '../domain/verp.js';
 import type { DeliveryPlan } from './plan-delivery.js';
+import { invoicePageUrl, issueInvoiceLink } from '../services/invoice-links.js';
+import { loadConfig } from '../config.js';
 
 export interface EmailDeps {
   sql: Sql;
@@ -19,6 +21,8 @@ export interface EmailDeps {
   bounceAddress?: string;
   afterEmailAccepted?: (workflowId: string) => void;
   cache?: SendCache;
+  /** Where customers reach the invoice page (PUBLIC_BASE_URL); unset: the environment's. */
+  publicBaseUrl?: string;
 }
 
 export async function deliverEmail(
@@ -59,6 +63,9 @@ async function handOver(deps: EmailDeps, input: { ref: SendRef; plan: DeliveryPl
     if (!charges || charges.total === Number(inv.total_amount)) return [`${isReminder ? L.amountDue : L.total}: ${amount}`];
     return reminderAmountLines(charges, Number(inv.total_amount), lang).map((l) => `${l.label}: ${money(l.amount)}${l.detail ? `, ${l.detail}` : ''}`);
   }
+  // The invoice page's link, made by the attempt that writes the e-mail (services/invoice-links.ts).
+  const token = await issueInvoiceLink(deps.sql, { tenantId: ref.tenantId, invoiceId: ref.invoiceId, workflowId: ref.workflowId, documentId, kind: ref.kind, language: lang });
+  const pageUrl = invoicePageUrl(deps.publicBaseUrl ?? loadConfig().publicBaseUrl, token);
   let sent: { messageId: string };
   try {
     sent = await deps.email.send({
@@ -74,6 +81,8 @@ async function handOver(deps: EmailDeps, input: { ref: SendRef; plan: DeliveryPl
         ...(isReminder && inv.reminder_charges ? [`${L.payBy}: ${inv.reminder_charges.dueDate}`] : []),
         `${L.bankgiro}: ${ctx.company.bankgiro ?? '—'}`,
         `${L.ocr}: ${inv.ocr}`,
+        '',
+        `${isReminder ? L.viewReminder : L.viewInvoice}: ${pageUrl}`,
         '',
         ctx.company.name,
       ].join('\n'),

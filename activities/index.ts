@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import type { Sql } from '../db/client.js';
 import type { EmailChannel } from '../channels/email.js';
@@ -23,6 +24,8 @@ import { SendCache } from './send-cache.js';
 import { createLogger, type Logger } from '../platform/logger.js';
 import { applyPaymentFile, type PaymentFileRef } from '../services/apply-payment-file.js';
 import { collectInboxFiles } from '../services/payments-inbox.js';
+import { personalDataFiles } from '../services/personal-data-files.js';
+import { deleteExpiredRetention } from '../services/personal-data.js';
 import type { SendStarter } from '../services/send-starter.js';
 import { deliverWebhook, deliverWebhookBatch, giveUpWebhookEvent, nextWebhookEvents, type QueuedWebhookEvent, type WebhookRef } from './deliver-webhook.js';
 
@@ -32,6 +35,8 @@ export interface ActivityDeps {
   mailFrom: string;
   /** Envelope sender base for VERP; unset: no envelope sender of our own. */
   bounceAddress?: string;
+  /** Where customers reach the invoice page (PUBLIC_BASE_URL); unset: the environment's. */
+  publicBaseUrl?: string;
   print: PrintProvider;
   eInvoice: EInvoiceChannel;
   kivra: KivraChannel;
@@ -42,6 +47,8 @@ export interface ActivityDeps {
   cache?: SendCache;
   /** Where a send's events are logged as JSON lines; warnings only when not given. */
   logger?: Logger;
+  /** The outbox folder of every channel (`./data/outbox`); unset: the folder holding the Autogiro outbox. */
+  outboxDir?: string;
   /** Starts the sends a payment file asks for (after a failed Autogiro withdrawal); else a reconciler starts them after their lease. */
   starter?: Pick<SendStarter, 'enqueue'>;
 }
@@ -115,6 +122,13 @@ export function createActivities(activityDeps: ActivityDeps) {
     deliverWebhookBatch: (ref: WebhookRef) => deliverWebhookBatch(deps.sql, ref),
     giveUpWebhookEvent: (input: WebhookRef & QueuedWebhookEvent) => giveUpWebhookEvent(deps.sql, input),
     collectInboxFiles: (o: { dir: string }) => collectInboxFiles(deps.sql, o.dir, (m) => log.warn(m)),
+    personalDataFiles: withHeartbeats((input: { tenantId: string; personId: string; erase: boolean }) =>
+      personalDataFiles({ sql: deps.sql, outboxDirs: [deps.outboxDir ?? path.dirname(deps.autogiroOutboxDir), deps.autogiroOutboxDir] }, input)),
+    deleteExpiredRetention: async (input: { today: string }) => {
+      const done = await deleteExpiredRetention(deps.sql, input.today);
+      if (done.deleted) log.info({ documents: done.documents, histories: done.histories, today: input.today }, 'retention ended: kept documents and history deleted');
+      return done;
+    },
     applyPaymentFile: withHeartbeats((ref: PaymentFileRef) => applyPaymentFile({ sql: deps.sql, starter: deps.starter ?? { enqueue: () => {} } }, ref)),
   });
 }

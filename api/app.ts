@@ -20,6 +20,7 @@ import { healthRoutes } from './routes/health.js';
 import { adminRoutes } from './routes/admin.js';
 import { companyRoutes } from './routes/companies.js';
 import { partyRoutes } from './routes/parties.js';
+import { personalDataRoutes } from './routes/personal-data.js';
 import { invoiceRoutes } from './routes/invoices.js';
 import { sendRoutes } from './routes/sends.js';
 import { sendRunRoutes } from './routes/send-runs.js';
@@ -35,6 +36,7 @@ import { dunningRoutes } from './routes/dunning.js';
 import { paymentFileRoutes } from './routes/payment-files.js';
 import { docsRoutes } from './routes/docs.js';
 import { backOffice } from '../backoffice/app.js';
+import { invoicePageRoutes } from './routes/invoice-page.js';
 
 /** 10,000 invoice ids fit easily; a company logo (≤ 2 MB base64) too. */
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -113,6 +115,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', adminRoutes(deps, throttle));
   app.route('/', companyRoutes(deps));
   app.route('/', partyRoutes(deps));
+  app.route('/', personalDataRoutes(deps));
   app.route('/', invoiceRoutes(deps));
   app.route('/', sendRoutes(deps));
   app.route('/', sendRunRoutes(deps));
@@ -137,6 +140,8 @@ export function createApp(deps: AppDeps) {
   });
   app.route('/', docsRoutes());
   // The back office: staff in a browser, acting through the routes above (in-process).
+  // The invoice page customers open from the e-mail (no login; the token is the key).
+  app.route('/', invoicePageRoutes({ sql: deps.sql, throttle }));
   app.route('/app', backOffice({ sql: deps.sql, api: app, throttle, log: deps.log }));
 
   app.notFound((c) => {

@@ -47,10 +47,12 @@ const tooMany = (retryAfter: number) =>
 export class AuthThrottle {
   private readonly keys: FailureWindows;
   private readonly admin: FailureWindows;
+  private readonly links: FailureWindows;
 
   constructor(limit = 20, windowMs = 60_000) {
     this.keys = new FailureWindows(limit, windowMs);
     this.admin = new FailureWindows(limit, windowMs);
+    this.links = new FailureWindows(limit, windowMs);
   }
 
   private client(c: Context): string {
@@ -81,5 +83,18 @@ export class AuthThrottle {
 
   wrongAdminToken(c: Context): void {
     this.admin.add(this.client(c));
+  }
+
+  /**
+   * An invoice-page token that opens nothing (unknown or expired), as a wrong API key is for
+   * sign-in: counted per address; the seconds to wait when the address is over the limit, else
+   * null (answer the usual 404). A working token (256 random bits) is never refused.
+   */
+  wrongLink(c: Context): number | null {
+    const address = this.client(c);
+    const blocked = this.links.blockedFor(address);
+    if (blocked !== null) return blocked;
+    this.links.add(address);
+    return null;
   }
 }

@@ -44,6 +44,8 @@ export const Tenant = z.object({ id: z.string(), name: z.string(), apiKey: z.str
 
 const orgNumber = z.string().trim().regex(/^\d{6}-?\d{4}$/, 'must be a Swedish organisation number (NNNNNN-NNNN)');
 const bankgiro = z.string().trim().regex(/^\d{3,4}-?\d{4}$/, 'must be a bankgiro number (NNN-NNNN or NNNN-NNNN)');
+// A Swish number: 123 followed by 7 digits (businesses), spaces and hyphens allowed; kept as digits.
+const swishNumber = z.string().trim().transform((v) => v.replace(/[\s-]/g, '')).pipe(z.string().regex(/^123\d{7}$/, 'must be a Swish number (123 and 7 digits)'));
 const peppolId = z.string().trim().regex(/^\d{4}:[A-Za-z0-9.\-_]{1,50}$/, 'must be a PEPPOL participant id such as 0007:5567321707');
 // Kivra's tenant keys are hexadecimal.
 const kivraTenantKey = z.string().trim().regex(/^[0-9a-fA-F]{8,64}$/, 'must be the Kivra tenant key (8 to 64 hexadecimal characters)');
@@ -65,8 +67,9 @@ export const CompanyCreate = z.strictObject({
   autogiroCustomerNumber: z.string().regex(/^\d{1,6}$/, 'must be up to 6 digits').optional(),
   peppolId: peppolId.optional(),
   kivraTenantKey: kivraTenantKey.optional(),
+  swishNumber: swishNumber.optional(),
 });
-export const CompanyPatch = z.strictObject({ kivraTenantKey: kivraTenantKey.nullable() }).partial();
+export const CompanyPatch = z.strictObject({ kivraTenantKey: kivraTenantKey.nullable(), swishNumber: swishNumber.nullable() }).partial();
 
 export const Company = z
   .object({
@@ -81,6 +84,8 @@ export const Company = z
     autogiroCustomerNumber: z.string().nullable(),
     peppolId: z.string().nullable(),
     kivraTenantKey: z.string().nullable(),
+    /** With one, the invoice page offers Swish for the amount with the OCR as message. */
+    swishNumber: z.string().nullable(),
     hasLogo: z.boolean(),
   })
   .openapi('Company');
@@ -273,6 +278,8 @@ export const Invoice = z
       })
       .nullable()
       .openapi('ReminderCharges'),
+    /** When the customer first opened the invoice's page or its PDF from an e-mail; null until then. */
+    viewedAt: z.string().nullable(),
   })
   .openapi('Invoice');
 

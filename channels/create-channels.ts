@@ -11,6 +11,7 @@ export function createChannels(config: Config) {
     email: createEmailChannel({ smtpUrl: config.smtpUrl, outboxDir: path.join(config.outboxDir, 'email') }),
     mailFrom: config.mailFrom,
     bounceAddress: config.bounceAddress,
+    publicBaseUrl: config.publicBaseUrl,
     print: createPrintProvider({ url: config.printProviderUrl, token: config.printProviderToken, outboxDir: path.join(config.outboxDir, 'print') }),
     eInvoice: createEInvoiceChannel({ url: config.pageroApiUrl, token: config.pageroApiToken, outboxDir: path.join(config.outboxDir, 'einvoice') }),
     kivra: createKivraChannel({ url: config.kivraApiUrl, clientId: config.kivraClientId, clientSecret: config.kivraClientSecret, outboxDir: path.join(config.outboxDir, 'kivra') }),

@@ -16,7 +16,9 @@ export type HistoryType =
   | 'delivery_delayed'
   | 'bounce_fallback'
   | 'payment_received'
-  | 'autogiro_failed';
+  | 'autogiro_failed'
+  | 'viewed'
+  | 'unopened_letter';
 
 export interface HistoryEntry {
   tenantId: string;

@@ -21,6 +21,7 @@ export function companyFromRow(r: Row) {
     autogiroCustomerNumber: (r.autogiro_customer_number ?? null) as string | null,
     peppolId: (r.peppol_id ?? null) as string | null,
     kivraTenantKey: (r.kivra_tenant_key ?? null) as string | null,
+    swishNumber: (r.swish_number ?? null) as string | null,
     hasLogo: r.logo_content_type != null,
   };
 }
@@ -133,6 +134,7 @@ export function invoiceFromRow(r: Row) {
     paidAmount: Number(r.paid_amount ?? 0),
     paidAt: (r.paid_at ?? null) as string | null,
     reminderCharges: (r.reminder_charges ?? null) as ReminderCharges | null,
+    viewedAt: iso(r.viewed_at ?? null),
   };
 }
 

@@ -16,6 +16,9 @@ export const EVENT_TYPES = [
   'invoice.bounce_fallback',
   'invoice.payment_received',
   'invoice.autogiro_failed',
+  'invoice.viewed',
+  'invoice.unopened_letter',
+  'person.erased',
   'send_run.completed',
   'webhook.test',
 ] as const;

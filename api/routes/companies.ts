@@ -40,10 +40,10 @@ export function companyRoutes(deps: AppDeps) {
       const logo = b.logo ? decodedLogo(b.logo, 'logo.data') : null;
       const [row] = await sql`
         INSERT INTO companies (id, tenant_id, name, org_number, vat_number, address, email, phone, bankgiro,
-                               autogiro_customer_number, peppol_id, kivra_tenant_key, logo, logo_content_type)
+                               autogiro_customer_number, peppol_id, kivra_tenant_key, logo, logo_content_type, swish_number)
         VALUES (${id}, ${tenantId}, ${b.name}, ${b.orgNumber}, ${b.vatNumber ?? null}, ${sql.json(b.address)},
                 ${b.email ?? null}, ${b.phone ?? null}, ${b.bankgiro ?? null}, ${b.autogiroCustomerNumber ?? null},
-                ${b.peppolId ?? null}, ${b.kivraTenantKey ?? null}, ${logo}, ${b.logo?.contentType ?? null})
+                ${b.peppolId ?? null}, ${b.kivraTenantKey ?? null}, ${logo}, ${b.logo?.contentType ?? null}, ${b.swishNumber ?? null})
         RETURNING *`;
       return c.json(companyFromRow(row), 201);
     },
@@ -59,7 +59,7 @@ export function companyRoutes(deps: AppDeps) {
 
   app.openapi(
     route({
-      method: 'patch', path: '/v1/companies/{id}', tags: ['companies'], summary: 'Update a company (its Kivra tenant key)',
+      method: 'patch', path: '/v1/companies/{id}', tags: ['companies'], summary: 'Update a company (its Kivra tenant key, its Swish number)',
       request: { params: ParamsId, ...body(CompanyPatch) }, responses: { 200: json(Company) },
     }),
     async (c) => {
@@ -67,9 +67,11 @@ export function companyRoutes(deps: AppDeps) {
       const { id } = c.req.valid('param');
       const p = c.req.valid('json');
       await loadCompany(tenantId, id);
-      const [row] = p.kivraTenantKey !== undefined
-        ? await sql`UPDATE companies SET kivra_tenant_key = ${p.kivraTenantKey} WHERE id = ${id} AND tenant_id = ${tenantId} RETURNING *`
-        : await sql`SELECT * FROM companies WHERE id = ${id} AND tenant_id = ${tenantId}`;
+      const [row] = await sql`
+        UPDATE companies SET
+          kivra_tenant_key = ${p.kivraTenantKey !== undefined ? sql`${p.kivraTenantKey}::text` : sql`kivra_tenant_key`},
+          swish_number = ${p.swishNumber !== undefined ? sql`${p.swishNumber}::text` : sql`swish_number`}
+        WHERE id = ${id} AND tenant_id = ${tenantId} RETURNING *`;
       return c.json(companyFromRow(row), 200);
     },
   );
