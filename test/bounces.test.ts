@@ -61,6 +61,8 @@ describe('bounced e-mails', () => {
     }, { timeoutMs: 60_000, what: 'the invoice sent by central print' });
     await bounceBack(mail.envelopeFrom!, report); // the same report again
     expect((await inbound(report)).json).toEqual({ outcome: 'duplicate' });
+    // The address is on the company's suppression list, once.
+    expect(await h.sql`SELECT email, invoice_id FROM email_suppressions WHERE email = 'gone@example.com'`).toEqual([{ email: 'gone@example.com', invoice_id: inv.id }]);
 
     const entries = await history(h, inv.id);
     expect(entries.map((e) => e.type)).toEqual(['created', 'send_requested', 'sent', 'delivery_bounced', 'bounce_fallback', 'sent']);
@@ -115,6 +117,7 @@ describe('bounced e-mails', () => {
     expect((await inbound(softReport)).json).toEqual({ outcome: 'delayed' });
     expect((await history(h, soft.inv.id)).at(-1)).toMatchObject({ type: 'delivery_delayed', error: '4.2.2' });
     expect((await h.sql`SELECT status FROM invoices WHERE id = ${soft.inv.id}`)[0].status).toBe('sent');
+    expect(await h.sql`SELECT 1 FROM email_suppressions WHERE email = 'full@example.com'`).toEqual([]); // a soft bounce lists nothing
 
     const none = await sentByEmail({ fallbackMethod: null }, 'none@example.com');
     await inbound(dsn({ to: none.mail.envelopeFrom!, recipient: 'none@example.com', status: '5.1.1', diagnostic: '550 5.1.1 unknown', messageId: none.mail.messageId! }));
