@@ -108,6 +108,24 @@ describe('the invoice page', () => {
     expect(other.json.viewedAt).toBeNull();
   });
 
+  it('the back office shows Öppnad on the invoice and in the list, for the opened invoice only', async () => {
+    const clerk = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+    await clerk.goto(`${http.url}/app`);
+    await clerk.getByLabel('API-nyckel').fill(key);
+    await clerk.getByRole('button', { name: 'Logga in' }).click();
+    await clerk.waitForURL('**/app/invoices');
+    const rowOf = (number: string) => clerk.locator('tr', { has: clerk.getByRole('link', { name: number, exact: true }) });
+    await expect.poll(() => rowOf(sent.number).innerText()).toContain('Öppnad');
+    const [other] = await h.sql`SELECT number FROM invoices WHERE id = ${sent.otherInvoiceId}`;
+    expect(await rowOf(other.number).innerText()).not.toContain('Öppnad');
+    await clerk.screenshot({ path: path.join(shots, 'back-office-list.png'), fullPage: true });
+    await clerk.goto(`${http.url}/app/invoices/${sent.invoiceId}`);
+    expect(await clerk.locator('dl.facts').innerText()).toContain('Öppnad');
+    expect(await clerk.locator('table.history').innerText()).toContain("The customer opened the invoice's page from the e-mail.");
+    await clerk.screenshot({ path: path.join(shots, 'back-office-invoice.png'), fullPage: true });
+    await clerk.close();
+  });
+
   it("another invoice is not reachable by its id, an unknown token or the PDF path; all are the same 404 page", async () => {
     for (const p of [`/i/${sent.otherInvoiceId}`, `/i/${sent.invoiceId}`, `/i/${randomBytes(32).toString('base64url')}`, `/i/${sent.otherInvoiceId}/pdf`]) {
       const res = await page.goto(`${http.url}${p}`);

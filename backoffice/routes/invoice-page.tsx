@@ -6,7 +6,7 @@ import { field, type BoContext, type BoEnv } from '../context.js';
 import { dateTime, money } from '../format.js';
 import { CHOICE_NAMES, METHOD_NAMES } from '../i18n.js';
 import { Csrf, errorFor, FieldErrors, Page } from '../layout.js';
-import { Countdown, StatusBadge } from './invoices.js';
+import { Countdown, OpenedBadge, StatusBadge } from './invoices.js';
 
 type Plan = {
   kind: 'invoice' | 'reminder';
@@ -77,7 +77,9 @@ export function invoicePageRoutes() {
             <dl class="facts">
               <dt>{m.status}</dt>
               <dd>
-                <StatusBadge c={c} status={inv.status} /> {inv.status === 'pending_send' ? <Countdown c={c} until={inv.pendingUndoUntil} /> : null}
+                <StatusBadge c={c} status={inv.status} />
+                {inv.viewedAt ? <><OpenedBadge c={c} at={inv.viewedAt} /> {dateTime(inv.viewedAt, lang)}</> : null}{' '}
+                {inv.status === 'pending_send' ? <Countdown c={c} until={inv.pendingUndoUntil} /> : null}
               </dd>
               <dt>{m.customer}</dt>
               <dd>

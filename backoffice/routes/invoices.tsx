@@ -14,7 +14,7 @@ const LIST_LIMIT = 200;
 /** The list shows names beside numbers, which the API's invoice list does not carry: a read, scoped to the tenant. */
 async function listInvoices(sql: Sql, tenantId: string, companyId: string, o: { status: InvoiceStatus | null; search: string }) {
   return sql`
-    SELECT i.id, i.number, i.status, i.due_date, i.total_amount, i.currency, i.pending_undo_until, i.pending_kind,
+    SELECT i.id, i.number, i.status, i.due_date, i.total_amount, i.currency, i.pending_undo_until, i.pending_kind, i.viewed_at,
            p.name AS person_name, o.name AS organization_name
     FROM invoices i
     JOIN persons p ON p.id = i.person_id AND p.tenant_id = i.tenant_id
@@ -37,6 +37,18 @@ export function Countdown({ c, until }: { c: BoContext; until: string | Date | n
     <span class="countdown" data-deadline={iso} data-label={m.undoUntil} data-done={m.delivering} title={dateTime(iso, c.get('lang'))}>
       {text}
     </span>
+  );
+}
+
+/** The customer opened the invoice's page or PDF from an e-mail (API: viewedAt). */
+export function OpenedBadge({ c, at }: { c: BoContext; at: string | Date | null }) {
+  if (!at) return null;
+  const m = c.get('m');
+  return (
+    <>
+      {' '}
+      <span class="status status-opened" title={`${m.openedTitle} (${new Date(at).toISOString()})`}>{m.opened}</span>
+    </>
   );
 }
 
@@ -209,6 +221,7 @@ export function invoiceListRoutes(sql: Sql) {
                       </td>
                       <td>
                         <StatusBadge c={c} status={r.status} />
+                        <OpenedBadge c={c} at={r.viewed_at} />
                         {r.status === 'pending_send' ? (
                           <>
                             {' '}
