@@ -22,6 +22,7 @@ import { startBounceListener } from './platform/bounce-listener.js';
 import { ensureDemoData } from './services/demo-data.js';
 import { seedDemoPaymentFiles } from './services/demo-payment-files.js';
 import { ensurePaymentsInboxSchedule } from './services/payments-inbox-schedule.js';
+import { ensurePersonalDataRetentionSchedule } from './services/personal-data-retention-schedule.js';
 import { createLogger } from './platform/logger.js';
 import { installTemporalRuntime } from './platform/temporal-runtime.js';
 import { startTracing, tracingClientInterceptors } from './platform/tracing.js';
@@ -79,11 +80,12 @@ const worker = await createWorker({
   connection: nativeConnection,
   namespace: config.temporalNamespace,
   taskQueue: config.taskQueue,
-  deps: { sql, ...channels, logger: logger.child({ component: 'worker' }), starter },
+  deps: { sql, ...channels, outboxDir: config.outboxDir, logger: logger.child({ component: 'worker' }), starter },
   tracing,
 });
 const workerDone = worker.run();
 await ensurePaymentsInboxSchedule(client, { taskQueue: config.taskQueue, dir: path.resolve(paymentsInboxDir) });
+await ensurePersonalDataRetentionSchedule(client, { taskQueue: config.taskQueue });
 const stopReconciler = startReconcileLoop({ sql, client, taskQueue: config.taskQueue, log });
 
 const adminToken = config.adminToken ?? randomBytes(24).toString('base64url');

@@ -13,6 +13,23 @@ const MAX_ENTRIES = 5_000;
  * expired, reads from the database as before; nothing here is needed for correctness.
  */
 export class SendCache {
+  constructor() {
+    live.add(new WeakRef(this));
+  }
+
+  /** Drops the contexts of these invoices (an erased person's): the next step reads the database. */
+  forgetInvoices(invoiceIds: Iterable<string>): number {
+    const ids = new Set(invoiceIds);
+    let n = 0;
+    for (const [key, entry] of this.contexts) {
+      if (ids.has(entry.value.invoice?.id)) {
+        this.contexts.delete(key);
+        n++;
+      }
+    }
+    return n;
+  }
+
   private readonly contexts = new Map<string, { at: number; value: SendContext }>();
   private readonly documents = new Map<string, { at: number; value: Buffer }>();
 
@@ -31,6 +48,20 @@ export class SendCache {
   document(documentId: string): Buffer | null {
     return get(this.documents, documentId);
   }
+}
+
+// Every cache of this process, so an erasure reaches the one each worker of the process holds.
+const live = new Set<WeakRef<SendCache>>();
+
+/** Drops the cached send contexts of these invoices from every cache of this process. */
+export function forgetCachedInvoices(invoiceIds: string[]): number {
+  let n = 0;
+  for (const ref of live) {
+    const cache = ref.deref();
+    if (cache) n += cache.forgetInvoices(invoiceIds);
+    else live.delete(ref);
+  }
+  return n;
 }
 
 function put<T>(map: Map<string, { at: number; value: T }>, key: string, value: T): void {

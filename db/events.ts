@@ -10,14 +10,14 @@ export interface Event {
   companyId: string | null;
   invoiceId: string | null;
   runId: string | null;
-  data: { invoice?: ReturnType<typeof invoiceFromRow>; history?: Record<string, unknown>; run?: SendRun };
+  data: { invoice?: ReturnType<typeof invoiceFromRow>; history?: Record<string, unknown>; run?: SendRun; person?: Record<string, unknown> };
 }
 
 export class UnknownCursor extends Error {}
 
 /** An event with the history entry it announces: what every reader of the feed selects. */
 const withHistory = (sql: Sql) => sql`
-  SELECT e.id, e.type, e.created_at, e.company_id, e.invoice_id, e.run_id, e.invoice_row,
+  SELECT e.id, e.type, e.created_at, e.company_id, e.invoice_id, e.run_id, e.invoice_row, e.data AS own_data,
          h.at, h.type AS history_type, h.message, h.method, h.recipient, h.workflow_id, h.error
   FROM events e LEFT JOIN invoice_history h ON h.id = e.history_id`;
 
@@ -52,6 +52,8 @@ async function eventFromRow(sql: Sql, tenantId: string, r: Record<string, any>):
   const data: Event['data'] = {};
   if (r.invoice_row) data.invoice = invoiceFromRow(r.invoice_row);
   if (r.history_type) data.history = historyFromRow({ ...r, type: r.history_type });
+  // An event that announces no invoice carries its own payload (person.erased: ids only).
+  if (r.own_data) Object.assign(data, r.own_data);
   if (r.type === 'send_run.completed' && r.run_id) data.run = (await readRun(sql, tenantId, r.run_id)) ?? undefined;
   return {
     id: r.id,

@@ -9,6 +9,7 @@ import { startReconcileLoop } from '../services/reconcile-pending.js';
 import { createWorker } from './create-worker.js';
 import { SendStarter } from '../services/send-starter.js';
 import { ensurePaymentsInboxSchedule } from '../services/payments-inbox-schedule.js';
+import { ensurePersonalDataRetentionSchedule } from '../services/personal-data-retention-schedule.js';
 import { createLogger } from '../platform/logger.js';
 import { installTemporalRuntime } from '../platform/temporal-runtime.js';
 import { startTracing, tracingClientInterceptors } from '../platform/tracing.js';
@@ -34,11 +35,12 @@ const worker = await createWorker({
   connection: nativeConnection,
   namespace: config.temporalNamespace,
   taskQueue: config.taskQueue,
-  deps: { sql, ...createChannels(config), logger, starter: new SendStarter({ sql, client, taskQueue: config.taskQueue, log }) },
+  deps: { sql, ...createChannels(config), outboxDir: config.outboxDir, logger, starter: new SendStarter({ sql, client, taskQueue: config.taskQueue, log }) },
   tracing,
 });
 const stopReconciler = process.env.RECONCILER === 'off' ? () => {} : startReconcileLoop({ sql, client, taskQueue: config.taskQueue, log });
 if (config.paymentsInboxDir) await ensurePaymentsInboxSchedule(client, { taskQueue: config.taskQueue, dir: config.paymentsInboxDir });
+await ensurePersonalDataRetentionSchedule(client, { taskQueue: config.taskQueue });
 log(`polling task queue ${config.taskQueue} on ${config.temporalAddress}`);
 // The SDK's runtime also shuts workers down on these signals: whichever comes first does it.
 const shutdown = () => {
