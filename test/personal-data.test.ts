@@ -1,7 +1,7 @@
 // Personal data (issue 23): a person sent invoices and a reminder by every channel and paid, their
 // export, their erasure, and then a search of every table, event, outbox file and log line of the
 // run for each piece of their data — found only inside the kept documents.
-import { readdir, readFile, realpath } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ import { startProviderServer } from './helpers/provider-server.js';
 import { startKivraStandIn } from './helpers/kivra-stand-in.js';
 import { bgmaxFile } from './helpers/bank-file-builder.js';
 import { pdfText } from './helpers/pdf-text.js';
+import { piecesIn, searchFiles, searchTables } from './helpers/personal-data-search.js';
 import { createLogger } from '../platform/logger.js';
 import { applyPersonalDataRetention } from '../workflows/personal-data-retention.js';
 import { ensurePersonalDataRetentionSchedule } from '../services/personal-data-retention-schedule.js';
@@ -74,50 +75,6 @@ async function pay(companyId: string, invoices: readonly { ocr: string; totalAmo
   await waitFor(async () => (await h.request('GET', `/v1/payment-files/${res.json.id}`, { key })).json.status === 'done', { what: 'the payment file applied' });
 }
 
-/** Every cell of every table of the schema (text, jsonb and other non-binary columns) holding a piece: `table.column key`. */
-async function searchTables(): Promise<Map<string, string[]>> {
-  const cols = await h.sql`
-    SELECT c.table_name, c.column_name FROM information_schema.columns c
-    JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name AND t.table_type = 'BASE TABLE'
-    WHERE c.table_schema = current_schema() AND c.data_type NOT IN ('bytea')
-    ORDER BY 1, 2`;
-  const keys = await h.sql`
-    SELECT k.table_name, k.column_name FROM information_schema.table_constraints tc
-    JOIN information_schema.key_column_usage k ON k.constraint_name = tc.constraint_name AND k.table_schema = tc.table_schema AND k.table_name = tc.table_name
-    WHERE tc.table_schema = current_schema() AND tc.constraint_type = 'PRIMARY KEY' ORDER BY k.table_name, k.ordinal_position`;
-  const found = new Map<string, string[]>();
-  for (const { table_name: table, column_name: column } of cols) {
-    const key = keys.filter((k) => k.table_name === table).map((k) => k.column_name as string);
-    const rows = await h.sql`SELECT ${h.sql(column)}::text AS v ${key.length ? h.sql`, concat_ws('/', ${h.sql(key)}) AS k` : h.sql`, ctid::text AS k`} FROM ${h.sql(table)}`;
-    for (const r of rows) {
-      const hits = PIECES.filter((p) => r.v?.toLowerCase().includes(p.toLowerCase()));
-      if (hits.length) found.set(`${table}.${column} ${r.k}`, hits);
-    }
-  }
-  return found;
-}
-
-async function* walk(dir: string): AsyncGenerator<string> {
-  for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) yield* walk(p);
-    else yield p;
-  }
-}
-
-/** Every outbox file holding a piece (read as UTF-8 and as Latin-1), by its path as the export names it. */
-async function searchFiles(): Promise<Map<string, string[]>> {
-  const root = await realpath(h.outboxDir);
-  const found = new Map<string, string[]>();
-  for await (const file of walk(root)) {
-    const raw = await readFile(file);
-    const text = `${raw.toString('utf8')}\n${raw.toString('latin1')}`.toLowerCase();
-    const hits = PIECES.filter((p) => text.includes(p.toLowerCase()));
-    if (hits.length) found.set(path.relative(path.dirname(root), file), hits);
-  }
-  return found;
-}
-
 async function allEvents(apiKey: string) {
   const out: any[] = [];
   let after: string | null = null;
@@ -130,7 +87,7 @@ async function allEvents(apiKey: string) {
   }
 }
 
-const hasPiece = (text: string) => PIECES.filter((p) => text.toLowerCase().includes(p.toLowerCase()));
+const hasPiece = (text: string) => piecesIn(PIECES, text);
 
 describe('personal data', () => {
   it('sent by every channel and paid: the export lists every place; the erasure leaves the data only inside the kept documents', async () => {
@@ -187,8 +144,8 @@ describe('personal data', () => {
     expect(statuses.map((s) => s.status)).toEqual(Array(statuses.length).fill('paid'));
 
     // The export: the person, invoices, history, deliveries, documents, events, and every place.
-    const tablesBefore = await searchTables();
-    const filesBefore = await searchFiles();
+    const tablesBefore = await searchTables(h, PIECES);
+    const filesBefore = await searchFiles(h, PIECES);
     expect([...filesBefore.keys()].some((p) => p.includes(`autogiro${path.sep}${agCo}`))).toBe(true);
     const exported = await h.request('GET', `/v1/persons/${personId}/personal-data`, { key });
     expect(exported.status, exported.text).toBe(200);
@@ -221,8 +178,8 @@ describe('personal data', () => {
     for (const k of keptDocs) expect(k.until).toBe(oldDocs.includes(k.id) ? '2024-12-31' : '2033-12-31');
 
     // Nothing left in any table, event, outbox file or log line of the run.
-    expect([...(await searchTables()).entries()]).toEqual([]);
-    expect([...(await searchFiles()).entries()]).toEqual([]);
+    expect([...(await searchTables(h, PIECES)).entries()]).toEqual([]);
+    expect([...(await searchFiles(h, PIECES)).entries()]).toEqual([]);
     const events = await allEvents(key);
     expect(events.filter((e) => hasPiece(JSON.stringify(e)).length)).toEqual([]);
     const erasedEvent = events.find((e) => e.type === 'person.erased');
