@@ -193,7 +193,7 @@ function linkedCondition(sql: Queryable, t: TableInfo, p: PersonTerms) {
     return sql`EXISTS (SELECT 1 FROM unnest(${ids}::text[]) x WHERE strpos(response::text, x) > 0)`;
   }
   if (t.table === 'unmatched_payments') return sql`reference = ANY(${p.ocrs}::text[])`;
-  if (t.table === 'print_batches') return sql`id IN (SELECT print_batch_id FROM deliveries WHERE invoice_id = ANY(${p.invoiceIds}::text[]))`;
+  if (t.table === 'print_batches') return sql`id IN (SELECT print_batch_id FROM deliveries WHERE tenant_id = ${p.person.tenant_id} AND invoice_id = ANY(${p.invoiceIds}::text[]))`;
   return sql`false`;
 }
 
@@ -234,6 +234,28 @@ async function findPlaces(sql: Queryable, tenantId: string, p: PersonTerms) {
   return hits;
 }
 
+/**
+ * The company's bank files (BgMax names the payer, with their address) that hold a piece of the
+ * person's data: any of their values in a file that paid one of their invoices, a unique value
+ * (an e-mail, a personal identity number) in any other. Read as the bank wrote them (Latin-1).
+ */
+async function findPaymentFiles(sql: Queryable, tenantId: string, p: PersonTerms) {
+  const uniqueTerms = p.terms.filter((t) => t.unique).map((t) => t.value.toLowerCase());
+  const names = p.terms.map((t) => t.value.toLowerCase());
+  const rows = await sql`
+    SELECT f.id, f.received_at, convert_from(f.content, 'LATIN1') AS text,
+           EXISTS (SELECT 1 FROM payment_records r WHERE r.file_id = f.id AND r.tenant_id = f.tenant_id AND r.invoice_id = ANY(${p.invoiceIds}::text[])) AS linked
+    FROM payment_files f
+    WHERE f.tenant_id = ${tenantId}
+      AND EXISTS (SELECT 1 FROM unnest(${names}::text[]) u WHERE strpos(lower(convert_from(f.content, 'LATIN1')), u) > 0)`;
+  const out: { id: string; receivedAt: Date; place: Place }[] = [];
+  for (const r of rows) {
+    const found = kindsFound(r.text, r.linked ? p.terms : p.terms.filter((t) => uniqueTerms.includes(t.value.toLowerCase())));
+    if (found.length) out.push({ id: r.id, receivedAt: new Date(r.received_at), place: { table: 'payment_files', column: 'content', key: r.id, found } });
+  }
+  return out;
+}
+
 /** The strings inside a JSON value, joined: what a reader of it would see. */
 function jsonText(v: unknown): string {
   const out: string[] = [];
@@ -264,9 +286,14 @@ export async function personalDataExport(sql: Sql, tenantId: string, personId: s
     sql`SELECT id, company_id, payer_number, status, created_at FROM autogiro_mandates WHERE tenant_id = ${tenantId} AND person_id = ${personId} ORDER BY id`,
     sql`SELECT id, erased_at FROM person_erasures WHERE tenant_id = ${tenantId} AND person_id = ${personId} ORDER BY erased_at`,
     sql`SELECT kind, item_id, until, deleted_at FROM retained_items r
-        WHERE r.tenant_id = ${tenantId} AND r.invoice_id = ANY(${ids}::text[]) ORDER BY until, kind, item_id`,
+        WHERE r.tenant_id = ${tenantId} AND r.erasure_id IN (SELECT id FROM person_erasures WHERE tenant_id = ${tenantId} AND person_id = ${personId})
+        ORDER BY until, kind, item_id`,
   ]);
-  const places = (await findPlaces(sql, tenantId, p)).flatMap((h) => h.places);
+  const places = [
+    ...(await findPlaces(sql, tenantId, p)).flatMap((h) => h.places),
+    // Bytes kept as they came from the bank: listed here, kept by an erasure (bokföringslagen).
+    ...(await findPaymentFiles(sql, tenantId, p)).map((f) => f.place),
+  ];
   return {
     terms: p,
     invoices,
@@ -367,7 +394,9 @@ export async function erasePerson(sql: Sql, o: { tenantId: string; personId: str
       SELECT d.id, d.kind, d.invoice_id, i.issue_date FROM documents d JOIN invoices i ON i.id = d.invoice_id AND i.tenant_id = d.tenant_id
       WHERE d.tenant_id = ${tenantId} AND i.person_id = ${personId} ORDER BY d.created_at, d.id`;
     const invoices = await tx`SELECT id, issue_date FROM invoices WHERE tenant_id = ${tenantId} AND person_id = ${personId} ORDER BY id`;
+    const bankFiles = await findPaymentFiles(tx, tenantId, p);
     const items = [
+      ...bankFiles.map((f) => ({ kind: 'payment_file', item_id: f.id, invoice_id: null, until: retentionUntil(f.receivedAt) })),
       ...docs.map((d) => ({ kind: d.kind as string, item_id: d.id as string, invoice_id: d.invoice_id as string, until: retentionUntil(dateOnly(d.issue_date)) })),
       ...invoices.map((i) => ({ kind: 'history', item_id: i.id as string, invoice_id: i.id as string, until: retentionUntil(dateOnly(i.issue_date)) })),
     ];
@@ -378,7 +407,8 @@ export async function erasePerson(sql: Sql, o: { tenantId: string; personId: str
     }
     const kept = await tx`
       SELECT kind, item_id, until FROM retained_items
-      WHERE tenant_id = ${tenantId} AND invoice_id = ANY(${p.invoiceIds}::text[]) AND deleted_at IS NULL
+      WHERE tenant_id = ${tenantId} AND deleted_at IS NULL
+        AND erasure_id IN (SELECT id FROM person_erasures WHERE tenant_id = ${tenantId} AND person_id = ${personId})
       ORDER BY until, kind, item_id`;
     const erasedAt = new Date(person.erased_at).toISOString();
     await tx`
@@ -412,6 +442,12 @@ export async function deleteExpiredRetention(sql: Sql, today: string, limit = 50
       if (item.kind === 'history') {
         const rows = await tx`DELETE FROM invoice_history WHERE tenant_id = ${tenantId} AND invoice_id = ${id} RETURNING id`;
         count = rows.length;
+      } else if (item.kind === 'payment_file') {
+        // The row stays (its hash still recognises the same file sent again, its records what they paid).
+        const rows = await tx`
+          UPDATE payment_files f SET content = ''::bytea FROM (SELECT octet_length(content) AS bytes FROM payment_files WHERE tenant_id = ${tenantId} AND id = ${id}) old
+          WHERE f.tenant_id = ${tenantId} AND f.id = ${id} RETURNING old.bytes`;
+        count = rows.length ? Number(rows[0].bytes) : 0;
       } else {
         await tx`UPDATE deliveries SET document_id = NULL WHERE tenant_id = ${tenantId} AND document_id = ${id}`;
         await tx`UPDATE invoice_links SET document_id = NULL WHERE tenant_id = ${tenantId} AND document_id = ${id}`;

@@ -68,8 +68,8 @@ async function send(invoiceIds: string[], what = '/v1/invoices/send') {
   }
 }
 
-async function pay(companyId: string, invoices: readonly { ocr: string; totalAmount: number }[]) {
-  const file = bgmaxFile({ deposits: [{ date: '2026-12-01', payments: invoices.map((i) => ({ reference: i.ocr, amount: i.totalAmount })) }] });
+async function pay(companyId: string, invoices: readonly { ocr: string; totalAmount: number }[], payerName?: string) {
+  const file = bgmaxFile({ deposits: [{ date: '2026-12-01', payments: invoices.map((i) => ({ reference: i.ocr, amount: i.totalAmount, name: payerName })) }] });
   const res = await h.request('POST', `/v1/companies/${companyId}/payment-files`, { key, rawBody: file, headers: { 'content-type': 'text/plain; charset=iso-8859-1' } });
   expect(res.status, res.text).toBe(202);
   await waitFor(async () => (await h.request('GET', `/v1/payment-files/${res.json.id}`, { key })).json.status === 'done', { what: 'the payment file applied' });
@@ -137,8 +137,11 @@ describe('personal data', () => {
 
     // Paid: BgMax files for each company, the old one by hand.
     for (const [co, invs] of [[emailCo, [byEmail]], [printCo, [byPrint]], [kivraCo, [byKivra]], [agCo, [byAutogiro]], [ownCo, [byOwn]], [peppolCo, [byPeppol]]] as const) {
-      await pay(co, invs);
+      // The bank names the payer in the e-mail company's file.
+      await pay(co, invs, co === emailCo ? PERSON.name : undefined);
     }
+    const [bankFile] = await h.sql`SELECT id, content FROM payment_files WHERE company_id = ${emailCo}`;
+    expect(Buffer.from(bankFile.content).toString('latin1')).toContain(PERSON.name);
     expect((await h.request('POST', `/v1/invoices/${old.id}/mark-paid`, { key, body: { paidAt: '2017-03-20' } })).status).toBe(200);
     const statuses = await h.sql`SELECT status FROM invoices WHERE person_id = ${personId}`;
     expect(statuses.map((s) => s.status)).toEqual(Array(statuses.length).fill('paid'));
@@ -166,12 +169,15 @@ describe('personal data', () => {
     const tablesFound = [...new Set([...tablesBefore.keys()].map((k) => k.split('.')[0]))].sort();
     expect(tablesFound).toEqual(expect.arrayContaining(['autogiro_mandates', 'autogiro_records', 'deliveries', 'events', 'idempotency_keys', 'invoice_history', 'invoices', 'persons']));
     expect(ex.places.files.map((f: { path: string }) => f.path).sort()).toEqual([...filesBefore.keys()].sort());
+    expect(ex.places.stored).toContainEqual({ table: 'payment_files', column: 'content', key: bankFile.id, found: ['name'] });
 
     // Erased: the answer lists the kept documents with the end of their retention.
     const erased = await h.request('POST', `/v1/persons/${personId}/erase`, { key, body: { reason: 'Begäran från medlemmen (art. 17)' } });
     expect(erased.status, erased.text).toBe(200);
     expect(Date.parse(erased.json.erasedAt)).toBeGreaterThan(Date.now() - 120_000);
-    const keptDocs = erased.json.kept.filter((k: { kind: string }) => k.kind !== 'history');
+    const keptDocs = erased.json.kept.filter((k: { kind: string }) => !['history', 'payment_file'].includes(k.kind));
+    // The bank's file is the company's accounting record: kept as it came, listed.
+    expect(erased.json.kept).toContainEqual({ kind: 'payment_file', id: bankFile.id, until: '2033-12-31' });
     expect(keptDocs.map((k: { id: string }) => k.id).sort()).toEqual(documentIds);
     expect(new Set(keptDocs.map((k: { kind: string }) => k.kind))).toEqual(new Set(['invoice_pdf', 'reminder_pdf', 'ubl']));
     const oldDocs = (await h.sql`SELECT id FROM documents WHERE invoice_id = ${old.id}`).map((d) => d.id);
@@ -226,6 +232,7 @@ describe('personal data', () => {
     const recorded = await h.sql`SELECT kind, item_id, deleted_count FROM retained_items WHERE deleted_at IS NOT NULL ORDER BY kind, item_id`;
     expect(recorded.map((r) => r.item_id).sort()).toEqual([...oldDocs, old.id].sort());
     expect(recorded.every((r) => r.deleted_count > 0)).toBe(true);
+    expect((await h.sql`SELECT octet_length(content) AS n FROM payment_files WHERE id = ${bankFile.id}`)[0].n).toBeGreaterThan(0);
     // Run again: nothing more to delete.
     expect((await h.client.workflow.execute(applyPersonalDataRetention, { taskQueue: h.taskQueue, workflowId: `retention-again-${h.taskQueue}`, args: [{}] })).deleted).toBe(0);
   });

@@ -28,7 +28,7 @@ const ERASE_TEXT = {
     until: 'Sparas till och med',
     nothingKept: 'Inga handlingar behöver sparas.',
     openInvoices: 'Kunden har fakturor som ännu inte är skickade eller betalda. Kreditera dem eller vänta tills de är betalda, och radera sedan.',
-    kinds: { invoice_pdf: 'Faktura (PDF)', reminder_pdf: 'Påminnelse (PDF)', ubl: 'E-faktura (UBL)', history: 'Fakturans historik' } as Record<string, string>,
+    kinds: { invoice_pdf: 'Faktura (PDF)', reminder_pdf: 'Påminnelse (PDF)', ubl: 'E-faktura (UBL)', history: 'Fakturans historik', payment_file: 'Betalningsfil från banken' } as Record<string, string>,
   },
   en: {
     heading: 'Erase personal data',
@@ -47,7 +47,7 @@ const ERASE_TEXT = {
     until: 'Kept until',
     nothingKept: 'No records need to be kept.',
     openInvoices: 'The customer has invoices not yet sent or paid. Credit them or wait until they are paid, then erase.',
-    kinds: { invoice_pdf: 'Invoice (PDF)', reminder_pdf: 'Reminder (PDF)', ubl: 'E-invoice (UBL)', history: 'The invoice\'s history' } as Record<string, string>,
+    kinds: { invoice_pdf: 'Invoice (PDF)', reminder_pdf: 'Reminder (PDF)', ubl: 'E-invoice (UBL)', history: 'The invoice\'s history', payment_file: 'Payment file from the bank' } as Record<string, string>,
   },
 };
 
@@ -131,12 +131,13 @@ function CustomerTable({ c, kind, rows }: { c: BoContext; kind: Kind; rows: { id
   );
 }
 
-function EditPage({ c, kind, party, errors, saved }: { c: BoContext; kind: Kind; party: { id: string; name: string; email: string | null; invoiceEmail: string | null; distributionMethod: Method | null; personalIdentityNumber?: string | null }; errors: Errors; saved: boolean }) {
+function EditPage({ c, kind, party, errors, saved }: { c: BoContext; kind: Kind; party: { id: string; name: string; email: string | null; invoiceEmail: string | null; distributionMethod: Method | null; personalIdentityNumber?: string | null; language?: 'sv' | 'en' | null }; errors: Errors; saved: boolean }) {
   const m = c.get('m');
   const lang = c.get('lang');
   const emailErr = errorFor(errors, 'invoiceEmail');
   const methodErr = errorFor(errors, 'distributionMethod');
   const pinErr = errorFor(errors, 'personalIdentityNumber');
+  const languageErr = errorFor(errors, 'language');
   return (
     <Page c={c} title={party.name} active="customers">
       {saved ? <p class="alert ok" role="status">{m.saved}</p> : null}
@@ -155,6 +156,13 @@ function EditPage({ c, kind, party, errors, saved }: { c: BoContext; kind: Kind;
         <label for="invoiceEmail">{m.invoiceEmail}</label>
         <input id="invoiceEmail" name="invoiceEmail" type="text" inputmode="email" maxlength={320} value={party.invoiceEmail ?? ''} aria-invalid={emailErr ? 'true' : undefined} />
         {emailErr ? <p class="error-text">{emailErr}</p> : null}
+        <label for="language">{m.customerLanguage}</label>
+        <select id="language" name="language" aria-invalid={languageErr ? 'true' : undefined} aria-describedby="language-hint">
+          <option value="">{m.templateLanguage}</option>
+          <option value="sv" selected={party.language === 'sv'}>{m.languageSv}</option>
+          <option value="en" selected={party.language === 'en'}>{m.languageEn}</option>
+        </select>
+        <p id="language-hint" class={languageErr ? 'error-text' : 'hint'}>{languageErr ?? m.customerLanguageHint}</p>
         {kind === 'persons' ? (
           <>
             <label for="personalIdentityNumber">{m.personalIdentityNumber}</label>
@@ -234,6 +242,7 @@ export function customerRoutes(sql: Sql) {
       const patch = {
         distributionMethod: field(form, 'distributionMethod') || null,
         invoiceEmail: field(form, 'invoiceEmail').trim() || null,
+        language: (field(form, 'language') || null) as 'sv' | 'en' | null,
         ...(kind === 'persons' ? { personalIdentityNumber: field(form, 'personalIdentityNumber').trim() || null } : {}),
       };
       const api = c.get('api');
