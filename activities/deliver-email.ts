@@ -2,8 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Sql } from '../db/client.js';
 import { isPermanentSmtpError, type EmailChannel } from '../channels/email.js';
 import { isDeliverableEmail } from '../domain/email-address.js';
-import { formatMoney, LABELS } from '../documents/labels.js';
-import { reminderAmountLines } from '../documents/reminder-lines.js';
+import { invoiceEmail, LOGO_CID } from '../documents/invoice-email.js';
 import { FailureType, type SendRef } from '../domain/send.js';
 import { cachedDocument, cachedSendContext, type SendCache } from './send-cache.js';
 import { chooseTemplate } from './render-document.js';
@@ -48,44 +47,34 @@ async function handOver(deps: EmailDeps, input: { ref: SendRef; plan: DeliveryPl
   const ctx = await cachedSendContext(deps, ref);
   const content = await cachedDocument(deps, ref, documentId);
   const inv = ctx.invoice;
-  const lang = (await chooseTemplate(deps.sql, ref, 'email')).language;
-  const L = LABELS[lang];
+  const template = await chooseTemplate(deps.sql, ref, 'email');
+  const lang = template.language;
   const isReminder = ref.kind === 'reminder';
-  const title = isReminder ? `${L.reminder} ${inv.reminder_count}` : L.invoice;
-  const from = lang === 'sv' ? 'från' : 'from';
-  const forInvoice = isReminder ? (lang === 'sv' ? ' för faktura' : ' for invoice') : '';
-  const amount = formatMoney(Number(inv.total_amount), inv.currency, lang);
   const domain = deps.mailFrom.split('@')[1] ?? 'localhost';
-  const money = (ore: number) => formatMoney(ore, inv.currency, lang);
-  // A reminder with a fee, interest or a part paid spells out its new total; else the amount due.
-  function amountLines(): string[] {
-    const charges = isReminder ? inv.reminder_charges : null;
-    if (!charges || charges.total === Number(inv.total_amount)) return [`${isReminder ? L.amountDue : L.total}: ${amount}`];
-    return reminderAmountLines(charges, Number(inv.total_amount), lang).map((l) => `${l.label}: ${money(l.amount)}${l.detail ? `, ${l.detail}` : ''}`);
-  }
   // The invoice page's link, made by the attempt that writes the e-mail (services/invoice-links.ts).
   const token = await issueInvoiceLink(deps.sql, { tenantId: ref.tenantId, invoiceId: ref.invoiceId, workflowId: ref.workflowId, documentId, kind: ref.kind, language: lang });
   const pageUrl = invoicePageUrl(deps.publicBaseUrl ?? loadConfig().publicBaseUrl, token);
+  const mail = invoiceEmail({
+    kind: ref.kind,
+    language: lang,
+    company: { name: ctx.company.name, bankgiro: ctx.company.bankgiro, hasLogo: ctx.logo !== null },
+    invoice: {
+      number: inv.number, dueDate: inv.due_date, ocr: inv.ocr, currency: inv.currency, totalAmount: Number(inv.total_amount),
+      reminderCount: inv.reminder_count, reminderCharges: inv.reminder_charges ?? null,
+    },
+    pageUrl,
+    accentColor: template.accentColor,
+  });
   let sent: { messageId: string };
   try {
     sent = await deps.email.send({
       from: { name: ctx.company.name, address: deps.mailFrom },
       replyTo: isDeliverableEmail(ctx.company.email) ? ctx.company.email : null,
       to: plan.recipient,
-      subject: `${title}${forInvoice} ${inv.number} ${from} ${ctx.company.name}`,
-      text: [
-        `${title}${forInvoice} ${inv.number}`,
-        '',
-        ...amountLines(),
-        `${isReminder ? L.originalDueDate : L.dueDate}: ${inv.due_date}`,
-        ...(isReminder && inv.reminder_charges ? [`${L.payBy}: ${inv.reminder_charges.dueDate}`] : []),
-        `${L.bankgiro}: ${ctx.company.bankgiro ?? '—'}`,
-        `${L.ocr}: ${inv.ocr}`,
-        '',
-        `${isReminder ? L.viewReminder : L.viewInvoice}: ${pageUrl}`,
-        '',
-        ctx.company.name,
-      ].join('\n'),
+      subject: mail.subject,
+      text: mail.text,
+      html: mail.html,
+      inlineImages: ctx.logo ? [{ cid: LOGO_CID, contentType: ctx.logo.contentType, content: ctx.logo.data }] : [],
       attachment: { filename: `${isReminder ? 'paminnelse' : 'faktura'}-${inv.number}.pdf`, content },
       messageId: `<${ref.workflowId}@${domain}>`,
       envelopeFrom: deps.bounceAddress ? verpAddress(deps.bounceAddress, ref.workflowId) : null,

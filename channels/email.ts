@@ -9,6 +9,10 @@ export interface OutgoingEmail {
   to: string;
   subject: string;
   text: string;
+  /** The HTML alternative of `text` (the message is then multipart/alternative). */
+  html?: string;
+  /** Pictures the HTML shows by content id (`cid:`), such as the company's logo. */
+  inlineImages?: { cid: string; contentType: string; content: Buffer }[];
   attachment: { filename: string; content: Buffer };
   /** Stable per delivery, so a retried send is recognisable as the same message. */
   messageId: string;
@@ -32,9 +36,16 @@ function toMessage(mail: OutgoingEmail): SendMailOptions {
     to: mail.to,
     subject: headerSafe(mail.subject),
     text: mail.text,
+    ...(mail.html ? { html: mail.html } : {}),
     messageId: mail.messageId,
     ...(mail.envelopeFrom ? { envelope: { from: mail.envelopeFrom, to: [mail.to] } } : {}),
-    attachments: [{ filename: headerSafe(mail.attachment.filename), content: mail.attachment.content, contentType: 'application/pdf' }],
+    attachments: [
+      { filename: headerSafe(mail.attachment.filename), content: mail.attachment.content, contentType: 'application/pdf' },
+      ...(mail.inlineImages ?? []).map((i) => ({
+        cid: i.cid, content: i.content, contentType: i.contentType, contentDisposition: 'inline' as const,
+        filename: `logo.${i.contentType === 'image/jpeg' ? 'jpg' : 'png'}`,
+      })),
+    ],
     // Recipient addresses are taken literally, never parsed for extra recipients.
     disableUrlAccess: true,
     disableFileAccess: true,

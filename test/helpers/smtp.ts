@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 /** A real SMTP server on loopback that keeps what it receives, or answers 4xx a few times, or refuses everything when told to. */
 export async function startSmtpServer() {
   // Each with the envelope sender it came with (MAIL FROM), where bounces would go.
-  const received: (ParsedMail & { envelopeFrom: string | null; receivedAt: number })[] = [];
+  const received: (ParsedMail & { envelopeFrom: string | null; receivedAt: number; raw: Buffer })[] = [];
   // Sessions whose client went away: a message still waiting for its 250 then was never accepted.
   const closed = new Set<string>();
   const state = {
@@ -46,8 +46,12 @@ export async function startSmtpServer() {
       callback();
     },
     onData(stream, session, callback) {
-      simpleParser(stream)
-        .then(async (mail) => {
+      // The bytes as they came (a message's MIME structure), then parsed.
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      new Promise<Buffer>((resolve, reject) => stream.on('end', () => resolve(Buffer.concat(chunks))).on('error', reject))
+        .then(async (raw) => [await simpleParser(raw), raw] as const)
+        .then(async ([mail, raw]) => {
           if (Date.now() < state.dropInDataUntil) {
             // No answer to the DATA: the client cannot know, so the message counts as not accepted.
             closed.add(session.id);
@@ -58,7 +62,7 @@ export async function startSmtpServer() {
           }
           await state.beforeAccept?.(session.id);
           const from = session.envelope.mailFrom;
-          if (!closed.has(session.id)) received.push(Object.assign(mail, { envelopeFrom: from ? from.address : null, receivedAt: Date.now() }));
+          if (!closed.has(session.id)) received.push(Object.assign(mail, { envelopeFrom: from ? from.address : null, receivedAt: Date.now(), raw }));
           callback();
         })
         .catch(callback);
