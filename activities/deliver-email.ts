@@ -5,7 +5,7 @@ import { isDeliverableEmail } from '../domain/email-address.js';
 import { invoiceEmail, LOGO_CID } from '../documents/invoice-email.js';
 import { FailureType, type SendRef } from '../domain/send.js';
 import { cachedDocument, cachedSendContext, type SendCache } from './send-cache.js';
-import { chooseTemplate } from './render-document.js';
+import { chooseTemplate, inCustomerLanguage } from './render-document.js';
 import { beginDelivery, finishDeliveryPersistently } from './deliveries.js';
 import { claimDelivery, holdingClaim, newClaimToken } from './delivery-claim.js';
 import { verpAddress } from '../domain/verp.js';
@@ -47,7 +47,7 @@ async function handOver(deps: EmailDeps, input: { ref: SendRef; plan: DeliveryPl
   const ctx = await cachedSendContext(deps, ref);
   const content = await cachedDocument(deps, ref, documentId);
   const inv = ctx.invoice;
-  const template = await chooseTemplate(deps.sql, ref, 'email');
+  const template = inCustomerLanguage(await chooseTemplate(deps.sql, ref, 'email'), ctx);
   const lang = template.language;
   const isReminder = ref.kind === 'reminder';
   const domain = deps.mailFrom.split('@')[1] ?? 'localhost';

@@ -6,6 +6,7 @@ import { computeTotals } from '../domain/totals.js';
 import { priorityPostal } from '../domain/recipient.js';
 import type { Method } from '../domain/methods.js';
 import { renderInvoicePdf, STANDARD_TEMPLATE, type DocumentTemplate, type InvoiceDocument } from '../documents/invoice-pdf.js';
+import type { Language } from '../documents/labels.js';
 import type { SendRef } from '../domain/send.js';
 import type { SendContext } from './load-send-context.js';
 import { cachedSendContext, type SendCache } from './send-cache.js';
@@ -94,7 +95,7 @@ export async function renderDocument(sql: Sql, input: { ref: SendRef; method: Me
     content = Buffer.from(buildPeppolInvoice(eInvoiceFromContext(ctx)), 'utf8');
     contentType = 'application/xml';
   } else {
-    content = await renderInvoicePdf(documentFromContext(ctx, await chooseTemplate(sql, ref, method), ref.kind));
+    content = await renderInvoicePdf(documentFromContext(ctx, inCustomerLanguage(await chooseTemplate(sql, ref, method), ctx), ref.kind));
     pageCount = await countPages(content);
   }
   const [row] = await sql`
@@ -113,6 +114,21 @@ export async function renderDocument(sql: Sql, input: { ref: SendRef; method: Me
 async function countPages(pdf: Buffer): Promise<number> {
   const tree = /\/Type \/Pages\n\/Count (\d+)\n/.exec(pdf.toString('latin1'));
   return tree ? Number(tree[1]) : (await PDFDocument.load(pdf)).getPageCount();
+}
+
+/**
+ * The language a customer reads: the organisation's when the invoice goes to it (linked), else
+ * the person's; null when they have none (API.md: then the template's, else Swedish).
+ */
+export function customerLanguage(ctx: Pick<SendContext, 'linked' | 'person' | 'organization'>): Language | null {
+  const own = ctx.linked ? (ctx.organization?.language ?? ctx.person?.language) : ctx.person?.language;
+  return own === 'sv' || own === 'en' ? own : null;
+}
+
+/** The template in the customer's language: theirs, else the template's (the standard template's is Swedish). */
+export function inCustomerLanguage(template: DocumentTemplate, ctx: Pick<SendContext, 'linked' | 'person' | 'organization'>): DocumentTemplate {
+  const language = customerLanguage(ctx);
+  return language && language !== template.language ? { ...template, language } : template;
 }
 
 /** The send's chosen template (only one of the invoice's own company), or the standard one; central print always uses the standard template with the logo (SPEC §4.2). */

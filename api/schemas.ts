@@ -154,6 +154,8 @@ export const Template = z
   })
   .openapi('Template');
 
+const LanguageSchema = z.enum(['sv', 'en']);
+
 export const PersonCreate = z.strictObject({
   name: text(200),
   email: EmailSchema.nullish(),
@@ -162,6 +164,7 @@ export const PersonCreate = z.strictObject({
   distributionMethod: MethodSchema.nullish(),
   organizationId: z.string().max(100).nullish(),
   personalIdentityNumber: personalIdentityNumber.nullish(),
+  language: LanguageSchema.nullish(),
 });
 export const PersonPatch = PersonCreate.partial();
 export const Person = z
@@ -174,6 +177,8 @@ export const Person = z
     distributionMethod: MethodSchema.nullable(),
     organizationId: z.string().nullable(),
     personalIdentityNumber: z.string().nullable(),
+    /** The PDF, e-mail and invoice page are in this language; null: the template's, else Swedish. */
+    language: LanguageSchema.nullable(),
   })
   .openapi('Person');
 
@@ -190,6 +195,7 @@ export const OrganizationCreate = z.strictObject({
   address: AddressSchema.nullish(),
   distributionMethod: MethodSchema.nullish(),
   peppolId: peppolId.nullish(),
+  language: LanguageSchema.nullish(),
 });
 export const OrganizationPatch = OrganizationCreate.partial();
 export const Organization = z
@@ -202,6 +208,8 @@ export const Organization = z
     address: AddressSchema.nullable(),
     distributionMethod: MethodSchema.nullable(),
     peppolId: z.string().nullable(),
+    /** The PDF, e-mail and invoice page are in this language; null: the template's, else Swedish. */
+    language: LanguageSchema.nullable(),
     invoiceReferences: z.array(Reference),
   })
   .openapi('Organization');

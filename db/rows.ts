@@ -1,3 +1,4 @@
+import type { Language } from '../documents/labels.js';
 // Database rows → the API's shapes (camelCase, ISO instants). One place, used by the API and the activities.
 import type { Method, InvoiceStatus } from '../domain/methods.js';
 import type { Address, Party } from '../domain/recipient.js';
@@ -86,6 +87,7 @@ export function personFromRow(r: Row) {
     distributionMethod: (r.distribution_method ?? null) as Method | null,
     organizationId: r.organization_id ?? null,
     personalIdentityNumber: (r.personal_identity_number ?? null) as string | null,
+    language: (r.language ?? null) as Language | null,
   };
 }
 
@@ -103,6 +105,7 @@ export function organizationFromRow(r: Row, references: Row[]) {
     address: (r.address ?? null) as Address | null,
     distributionMethod: (r.distribution_method ?? null) as Method | null,
     peppolId: r.peppol_id ?? null,
+    language: (r.language ?? null) as Language | null,
     invoiceReferences: references.map(referenceFromRow),
   };
 }

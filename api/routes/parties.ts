@@ -6,8 +6,8 @@ import {
 } from '../schemas.js';
 import { invalid, notFound } from '../problem.js';
 
-const PERSON_COLUMNS = { name: 'name', email: 'email', invoiceEmail: 'invoice_email', address: 'address', distributionMethod: 'distribution_method', organizationId: 'organization_id', personalIdentityNumber: 'personal_identity_number' } as const;
-const ORG_COLUMNS = { name: 'name', orgNumber: 'org_number', email: 'email', invoiceEmail: 'invoice_email', address: 'address', distributionMethod: 'distribution_method', peppolId: 'peppol_id' } as const;
+const PERSON_COLUMNS = { name: 'name', email: 'email', invoiceEmail: 'invoice_email', address: 'address', distributionMethod: 'distribution_method', organizationId: 'organization_id', personalIdentityNumber: 'personal_identity_number', language: 'language' } as const;
+const ORG_COLUMNS = { name: 'name', orgNumber: 'org_number', email: 'email', invoiceEmail: 'invoice_email', address: 'address', distributionMethod: 'distribution_method', peppolId: 'peppol_id', language: 'language' } as const;
 
 /** camelCase API fields → columns, keeping only fields present in the request. */
 function columns(sql: AppDeps['sql'], input: Record<string, unknown>, map: Record<string, string>) {
