@@ -64,6 +64,7 @@ export async function soakVerdict(sql: Sql, r: Receivers, a: SoakActions) {
   let duplicatesInSmtpWindow = 0;
   const explained = new Set<string>();
   const mailTimes = new Map<string, string[]>();
+  const unknownMails: string[] = [];
   for (const [id, copies] of mails) {
     const wf = workflowOfMessage(id);
     const reminderOf = reminderOfWorkflow.get(wf);
@@ -71,9 +72,9 @@ export async function soakVerdict(sql: Sql, r: Receivers, a: SoakActions) {
     if (reminderOf) reminderMails.set(reminderOf, copies.length);
     else if (priorOf) priorMails.set(priorOf, copies.length);
     else if (invoiceOfWorkflow.has(wf)) for (let i = 0; i < copies.length; i++) count(invoiceOfWorkflow.get(wf), 'email');
+    else unknownMails.push(id);
     // When each copy arrived, to set a duplicate beside the faults of the report.
     if (copies.length > 1) mailTimes.set(invoiceOfWorkflow.get(wf) ?? reminderOf ?? priorOf ?? id, copies.map((c) => new Date(c.receivedAt).toISOString()));
-    else problem(`an e-mail nobody sent: ${id}`);
     if (copies.length > 1) {
       const first = copies[0].receivedAt;
       if (a.workerEnds.some((t) => t >= first && t <= first + DUPLICATE_WINDOW_MS)) {
@@ -81,6 +82,14 @@ export async function soakVerdict(sql: Sql, r: Receivers, a: SoakActions) {
         explained.add(invoiceOfWorkflow.get(wf) ?? reminderOf ?? priorOf ?? id);
       }
     }
+  }
+  // An e-mail of no request the soak made: say whose it is and what its invoice's history holds.
+  for (const id of unknownMails) {
+    const wf = workflowOfMessage(id);
+    const [row] = await sql`SELECT d.invoice_id, d.send_request_id, string_agg(h.type, ',' ORDER BY h.id) AS types
+      FROM deliveries d LEFT JOIN invoice_history h ON h.invoice_id = d.invoice_id
+      WHERE d.workflow_id = ${wf} GROUP BY d.invoice_id, d.send_request_id`;
+    problem(`an e-mail nobody sent: ${id}${row ? ` (invoice ${row.invoice_id}, run ${row.send_request_id}; history ${row.types})` : ''}`);
   }
   for (const key of r.print.accepted.keys()) count(invoiceOfWorkflow.get(key), 'central_print');
   for (const key of r.pagero.accepted.keys()) count(invoiceOfWorkflow.get(key), 'e_invoice');
