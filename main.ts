@@ -23,6 +23,7 @@ import { ensureDemoData } from './services/demo-data.js';
 import { seedDemoPaymentFiles } from './services/demo-payment-files.js';
 import { ensurePaymentsInboxSchedule } from './services/payments-inbox-schedule.js';
 import { ensurePersonalDataRetentionSchedule } from './services/personal-data-retention-schedule.js';
+import { ensureUnopenedLettersSchedule } from './services/unopened-letters-schedule.js';
 import { createLogger } from './platform/logger.js';
 import { installTemporalRuntime } from './platform/temporal-runtime.js';
 import { startTracing, tracingClientInterceptors } from './platform/tracing.js';
@@ -86,6 +87,7 @@ const worker = await createWorker({
 const workerDone = worker.run();
 await ensurePaymentsInboxSchedule(client, { taskQueue: config.taskQueue, dir: path.resolve(paymentsInboxDir) });
 await ensurePersonalDataRetentionSchedule(client, { taskQueue: config.taskQueue });
+await ensureUnopenedLettersSchedule(client, { taskQueue: config.taskQueue });
 const stopReconciler = startReconcileLoop({ sql, client, taskQueue: config.taskQueue, log });
 
 const adminToken = config.adminToken ?? randomBytes(24).toString('base64url');

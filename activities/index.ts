@@ -24,6 +24,7 @@ import { SendCache } from './send-cache.js';
 import { createLogger, type Logger } from '../platform/logger.js';
 import { applyPaymentFile, type PaymentFileRef } from '../services/apply-payment-file.js';
 import { collectInboxFiles } from '../services/payments-inbox.js';
+import { scanUnopenedEmails } from '../services/unopened-letters.js';
 import { personalDataFiles } from '../services/personal-data-files.js';
 import { deleteExpiredRetention } from '../services/personal-data.js';
 import type { SendStarter } from '../services/send-starter.js';
@@ -121,6 +122,9 @@ export function createActivities(activityDeps: ActivityDeps) {
     deliverWebhook: (input: WebhookRef & QueuedWebhookEvent) => deliverWebhook(deps.sql, input),
     deliverWebhookBatch: (ref: WebhookRef) => deliverWebhookBatch(deps.sql, ref),
     giveUpWebhookEvent: (input: WebhookRef & QueuedWebhookEvent) => giveUpWebhookEvent(deps.sql, input),
+    /** The daily unread-e-mail scan (services/unopened-letters.ts): letters for e-mails not opened in time. */
+    scanUnopenedEmails: (input: { today?: string }) =>
+      scanUnopenedEmails({ sql: deps.sql, starter: deps.starter ?? { enqueue: () => {} } }, input),
     collectInboxFiles: (o: { dir: string }) => collectInboxFiles(deps.sql, o.dir, (m) => log.warn(m)),
     personalDataFiles: withHeartbeats((input: { tenantId: string; personId: string; erase: boolean }) =>
       personalDataFiles({ sql: deps.sql, outboxDirs: [deps.outboxDir ?? path.dirname(deps.autogiroOutboxDir), deps.autogiroOutboxDir] }, input)),

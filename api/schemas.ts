@@ -116,6 +116,8 @@ export const SettingsUpdate = z.strictObject({
   combineEnvelopes: z.boolean().optional(),
   /** Postage of one letter in öre, for the send preview's estimate; absent: kept as it is, null: none. */
   postagePerLetter: z.number().int().min(0).max(100_000, 'must be at most 100000 öre (1,000 kr) a letter').nullable().optional(),
+  /** An e-mailed invoice not viewed, paid nor credited this many bank days after sending goes out as a letter; absent: kept as it is, null: never. */
+  unopenedLetterAfterBankDays: z.number().int().min(1).max(30).nullable().optional(),
 });
 export const Settings = z
   .object({
@@ -130,6 +132,7 @@ export const Settings = z
     lateInterest: LateInterestSchema,
     combineEnvelopes: z.boolean(),
     postagePerLetter: z.number().int().nullable(),
+    unopenedLetterAfterBankDays: z.number().int().nullable(),
     canSend: z.boolean(),
     canSendReminders: z.boolean(),
   })

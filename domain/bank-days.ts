@@ -43,3 +43,13 @@ export function lastOverdueDueDate(today: string): string {
   while (nextBankDay(d) >= today) d = addDays(d, -1);
   return d;
 }
+
+/** The n-th bank day after a date (n ≥ 1): sent on a Friday, one bank day later is Monday. */
+export function addBankDays(iso: string, n: number): string {
+  let d = iso;
+  for (let left = n; left > 0; ) {
+    d = addDays(d, 1);
+    if (isBankDay(d)) left--;
+  }
+  return d;
+}

@@ -10,6 +10,7 @@ import { createWorker } from './create-worker.js';
 import { SendStarter } from '../services/send-starter.js';
 import { ensurePaymentsInboxSchedule } from '../services/payments-inbox-schedule.js';
 import { ensurePersonalDataRetentionSchedule } from '../services/personal-data-retention-schedule.js';
+import { ensureUnopenedLettersSchedule } from '../services/unopened-letters-schedule.js';
 import { createLogger } from '../platform/logger.js';
 import { installTemporalRuntime } from '../platform/temporal-runtime.js';
 import { startTracing, tracingClientInterceptors } from '../platform/tracing.js';
@@ -41,6 +42,7 @@ const worker = await createWorker({
 const stopReconciler = process.env.RECONCILER === 'off' ? () => {} : startReconcileLoop({ sql, client, taskQueue: config.taskQueue, log });
 if (config.paymentsInboxDir) await ensurePaymentsInboxSchedule(client, { taskQueue: config.taskQueue, dir: config.paymentsInboxDir });
 await ensurePersonalDataRetentionSchedule(client, { taskQueue: config.taskQueue });
+await ensureUnopenedLettersSchedule(client, { taskQueue: config.taskQueue });
 log(`polling task queue ${config.taskQueue} on ${config.temporalAddress}`);
 // The SDK's runtime also shuts workers down on these signals: whichever comes first does it.
 const shutdown = () => {

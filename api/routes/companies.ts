@@ -8,7 +8,11 @@ import { logoProblem, type LogoType } from '../../documents/logo-image.js';
 
 /** The logo's bytes, once they have decoded as the image type they claim to be; else 422 invalid_logo. */
 /** The settings as API.md shows them, with the postage the send preview estimates from. */
-const settingsOf = (row: Record<string, any>) => ({ ...settingsFromRow(row), postagePerLetter: (row.postage_per_letter ?? null) as number | null });
+const settingsOf = (row: Record<string, any>) => ({
+  ...settingsFromRow(row),
+  postagePerLetter: (row.postage_per_letter ?? null) as number | null,
+  unopenedLetterAfterBankDays: (row.unopened_letter_after_bank_days ?? null) as number | null,
+});
 
 function decodedLogo(logo: { contentType: LogoType; data: string }, at: string): Buffer {
   const bytes = Buffer.from(logo.data, 'base64');
@@ -112,7 +116,8 @@ export function companyRoutes(deps: AppDeps) {
           late_interest_mode = coalesce(${s.lateInterest?.mode ?? null}::text, late_interest_mode),
           reference_rate_percent = ${s.lateInterest ? sql`${s.lateInterest.referenceRatePercent ?? null}::numeric` : sql`reference_rate_percent`},
           reference_rate_date = ${s.lateInterest ? sql`${s.lateInterest.referenceRateDate ?? null}::date` : sql`reference_rate_date`},
-          postage_per_letter = ${s.postagePerLetter !== undefined ? sql`${s.postagePerLetter}::integer` : sql`postage_per_letter`}
+          postage_per_letter = ${s.postagePerLetter !== undefined ? sql`${s.postagePerLetter}::integer` : sql`postage_per_letter`},
+          unopened_letter_after_bank_days = ${s.unopenedLetterAfterBankDays !== undefined ? sql`${s.unopenedLetterAfterBankDays}::integer` : sql`unopened_letter_after_bank_days`}
         WHERE id = ${id} AND tenant_id = ${tenantId} RETURNING *`;
       return c.json(settingsOf(row), 200);
     },
