@@ -168,6 +168,7 @@ describe('personal data', () => {
     expect(tablesBefore.size).toBeGreaterThan(10);
     const tablesFound = [...new Set([...tablesBefore.keys()].map((k) => k.split('.')[0]))].sort();
     expect(tablesFound).toEqual(expect.arrayContaining(['autogiro_mandates', 'autogiro_records', 'deliveries', 'events', 'idempotency_keys', 'invoice_history', 'invoices', 'persons']));
+    expect(ex.places.outboxSearched).toBe(true);
     expect(ex.places.files.map((f: { path: string }) => f.path).sort()).toEqual([...filesBefore.keys()].sort());
     expect(ex.places.stored).toContainEqual({ table: 'payment_files', column: 'content', key: bankFile.id, found: ['name'] });
 

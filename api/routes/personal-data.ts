@@ -28,6 +28,7 @@ const PersonalData = z
     places: z.object({
       stored: z.array(z.object({ table: z.string(), column: z.string(), key: z.string(), found: FoundKinds })),
       files: z.array(z.object({ path: z.string(), found: FoundKinds, delivery: z.boolean() })),
+      outboxSearched: z.boolean().openapi({ description: 'false when no worker answered: the outbox files (which live with the worker) were not searched, `files` is empty; ask again.' }),
     }).openapi({ description: 'Every place a piece of the person’s data was found: table cells (table, column, primary key) and outbox files.' }),
   })
   .openapi('PersonalData');
@@ -44,16 +45,20 @@ const iso = (d: unknown) => (d ? new Date(d as string).toISOString() : null);
 const dateOnly = (d: unknown) => (d instanceof Date ? d.toISOString().slice(0, 10) : String(d).slice(0, 10));
 const WORKER_WAIT_MS = 60_000;
 
-/** The worker's part (outbox files, send cache), waited for; nothing is known without the worker. */
-async function onWorker<T>(deps: AppDeps, run: (workflowId: string) => Promise<T>, prefix: string): Promise<T> {
+/**
+ * The worker's part (outbox files, send cache), waited for. The workflow may take no longer than
+ * the wait, so one the API gave up on does not run on later; the database is untouched then.
+ */
+async function onWorker<T>(run: (workflowId: string) => Promise<T>, prefix: string, what: string): Promise<T> {
+  const unavailable = () => new ProblemError(503, 'worker_unavailable', 'Service unavailable', `The worker did not answer in time: ${what}. Try again.`);
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new ProblemError(503, 'worker_unavailable', 'Service unavailable', 'The worker did not answer in time; nothing was erased. Try again.')), WORKER_WAIT_MS);
+    timer = setTimeout(() => reject(unavailable()), WORKER_WAIT_MS + 5_000);
   });
   try {
     return await Promise.race([run(`${prefix}-${ulid()}`), timeout]);
   } catch (e) {
-    if (e instanceof WorkflowFailedError) throw new ProblemError(503, 'worker_unavailable', 'Service unavailable', 'The outbox could not be searched; nothing was erased. Try again.');
+    if (e instanceof WorkflowFailedError) throw unavailable();
     throw e;
   } finally {
     clearTimeout(timer);
@@ -64,10 +69,14 @@ export function personalDataRoutes(deps: AppDeps) {
   const { sql } = deps;
   const { client, taskQueue } = deps.temporal;
   const app = newRouter();
+  /** Whether a worker polls the task queue now (Temporal's recent pollers): else nothing on the worker can answer. */
+  const workerPolling = () =>
+    client.workflowService.describeTaskQueue({ namespace: client.options.namespace, taskQueue: { name: taskQueue }, taskQueueType: 1 })
+      .then((d) => (d.pollers?.length ?? 0) > 0, () => false);
   const filesOf = (tenantId: string, personId: string, erase: boolean) =>
-    onWorker(deps, (workflowId) => client.workflow.execute(erase ? erasePersonalDataFiles : findPersonalDataFiles, {
-      taskQueue, workflowId, args: [{ tenantId, personId }], workflowExecutionTimeout: '10 minutes',
-    }), erase ? 'personal-data-erase' : 'personal-data-find');
+    onWorker((workflowId) => client.workflow.execute(erase ? erasePersonalDataFiles : findPersonalDataFiles, {
+      taskQueue, workflowId, args: [{ tenantId, personId }], workflowExecutionTimeout: WORKER_WAIT_MS,
+    }), erase ? 'personal-data-erase' : 'personal-data-find', erase ? 'the person was not erased' : 'the outbox could not be searched');
 
   app.openapi(
     route({
@@ -81,7 +90,13 @@ export function personalDataRoutes(deps: AppDeps) {
       const { id } = c.req.valid('param');
       const data = await personalDataExport(sql, tenantId, id);
       if (!data) throw notFound('The person');
-      const files = (await filesOf(tenantId, id, false)).files as PersonalDataFile[];
+      // The outbox lives with the worker: without one the export says the files were not searched.
+      const files = (await workerPolling())
+        ? await filesOf(tenantId, id, false).then((r) => r.files as PersonalDataFile[], (e) => {
+          if (e instanceof ProblemError && e.status === 503) return null;
+          throw e;
+        })
+        : null;
       const person = data.terms.person;
       return c.json({
         person: { ...personFromRow(person), erasedAt: iso(person.erased_at) },
@@ -96,7 +111,7 @@ export function personalDataRoutes(deps: AppDeps) {
         autogiroMandates: data.mandates.map((m) => ({ id: m.id, companyId: m.company_id, payerNumber: m.payer_number, status: m.status })),
         erasures: data.erasures.map((e) => ({ id: e.id, erasedAt: iso(e.erased_at)! })),
         kept: data.retained.map((r) => ({ kind: r.kind, id: r.item_id, until: dateOnly(r.until), deletedAt: iso(r.deleted_at) })),
-        places: { stored: data.places, files },
+        places: { stored: data.places, files: files ?? [], outboxSearched: files !== null },
       } as never, 200);
     },
   );
@@ -119,6 +134,9 @@ export function personalDataRoutes(deps: AppDeps) {
       if (open.length) throw refuse(open);
       // The outbox first, while the database still knows the person's values; then the database in
       // one transaction, which checks again (under lock) that nothing of theirs became open meanwhile.
+      if (!(await workerPolling())) {
+        throw new ProblemError(503, 'worker_unavailable', 'Service unavailable', 'No worker is running to erase the outbox files: the person was not erased. Try again when the worker runs.');
+      }
       const files = await filesOf(tenantId, id, true);
       try {
         const done = await erasePerson(sql, { tenantId, personId: id, reason, replacedFiles: files.erased });
