@@ -17,13 +17,16 @@ export class SendCache {
     live.add(new WeakRef(this));
   }
 
-  /** Drops the contexts of these invoices (an erased person's): the next step reads the database. */
-  forgetInvoices(invoiceIds: Iterable<string>): number {
+  /**
+   * The contexts held of these invoices (a person's, for their export); with `forget` they are
+   * dropped (an erased person's), and the next step of such a send reads the database.
+   */
+  invoicesHeld(invoiceIds: Iterable<string>, o: { forget?: boolean } = {}): number {
     const ids = new Set(invoiceIds);
     let n = 0;
     for (const [key, entry] of this.contexts) {
       if (ids.has(entry.value.invoice?.id)) {
-        this.contexts.delete(key);
+        if (o.forget) this.contexts.delete(key);
         n++;
       }
     }
@@ -53,12 +56,12 @@ export class SendCache {
 // Every cache of this process, so an erasure reaches the one each worker of the process holds.
 const live = new Set<WeakRef<SendCache>>();
 
-/** Drops the cached send contexts of these invoices from every cache of this process. */
-export function forgetCachedInvoices(invoiceIds: string[]): number {
+/** The send contexts of these invoices held by the caches of this process; with `forget`, dropped. */
+export function cachedInvoices(invoiceIds: string[], o: { forget?: boolean } = {}): number {
   let n = 0;
   for (const ref of live) {
     const cache = ref.deref();
-    if (cache) n += cache.forgetInvoices(invoiceIds);
+    if (cache) n += cache.invoicesHeld(invoiceIds, o);
     else live.delete(ref);
   }
   return n;

@@ -6,7 +6,7 @@ import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Sql } from '../db/client.js';
 import { writePrivateFile } from '../platform/private-files.js';
-import { forgetCachedInvoices } from '../activities/send-cache.js';
+import { cachedInvoices } from '../activities/send-cache.js';
 import { collectPersonTerms, ERASED, kindsFound, redact, type TermKind } from './personal-data.js';
 
 export interface PersonalDataFile {
@@ -35,8 +35,8 @@ const BINARY = new Set(['.pdf', '.eml']);
 
 /**
  * Finds (and with `erase`, erases) the person's data in the outbox folders. Reads the person's
- * values from the database itself, so no personal data travels through the workflow; with `erase`
- * also drops the person's send contexts cached by this process's workers.
+ * values from the database itself, so no personal data travels through the workflow. Also counts
+ * (with `erase`: drops) the person's send contexts cached by this process's workers.
  */
 export async function personalDataFiles(
   deps: { sql: Sql; outboxDirs: string[] },
@@ -44,6 +44,8 @@ export async function personalDataFiles(
 ): Promise<{ files: PersonalDataFile[]; erased: number; cacheEntries: number }> {
   const p = await collectPersonTerms(deps.sql, input.tenantId, input.personId);
   if (!p) return { files: [], erased: 0, cacheEntries: 0 };
+  // The send contexts this worker process holds of their invoices (counted before the files are read).
+  const cacheEntries = cachedInvoices(p.invoiceIds, { forget: input.erase });
   const unique = p.terms.filter((t) => t.unique);
   const seen = new Set<string>();
   const files: PersonalDataFile[] = [];
@@ -80,6 +82,5 @@ export async function personalDataFiles(
       }
     }
   }
-  const cacheEntries = input.erase ? forgetCachedInvoices(p.invoiceIds) : 0;
   return { files, erased, cacheEntries };
 }

@@ -169,6 +169,8 @@ describe('personal data', () => {
     const tablesFound = [...new Set([...tablesBefore.keys()].map((k) => k.split('.')[0]))].sort();
     expect(tablesFound).toEqual(expect.arrayContaining(['autogiro_mandates', 'autogiro_records', 'deliveries', 'events', 'idempotency_keys', 'invoice_history', 'invoices', 'persons']));
     expect(ex.places.outboxSearched).toBe(true);
+    // The worker (in this process) still holds the send contexts of the sends a moment ago.
+    expect(ex.places.sendCache).toBeGreaterThan(0);
     expect(ex.places.files.map((f: { path: string }) => f.path).sort()).toEqual([...filesBefore.keys()].sort());
     expect(ex.places.stored).toContainEqual({ table: 'payment_files', column: 'content', key: bankFile.id, found: ['name'] });
 
@@ -216,6 +218,7 @@ describe('personal data', () => {
     expect(after.status).toBe(200);
     expect(after.json.person.erasedAt).toBe(erased.json.erasedAt);
     expect(after.json.places.files).toEqual([]);
+    expect(after.json.places.sendCache).toBe(0);
     expect(after.json.kept.length).toBe(erased.json.kept.length);
 
     // The daily retention job: the 2017 invoice's documents and history go, the rest stay; it records what it deleted.

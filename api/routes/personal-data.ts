@@ -28,6 +28,7 @@ const PersonalData = z
     places: z.object({
       stored: z.array(z.object({ table: z.string(), column: z.string(), key: z.string(), found: FoundKinds })),
       files: z.array(z.object({ path: z.string(), found: FoundKinds, delivery: z.boolean() })),
+      sendCache: z.number().int().openapi({ description: 'Send contexts of the person’s invoices held in the memory of the worker process that answered (for five minutes after a send).' }),
       outboxSearched: z.boolean().openapi({ description: 'false when no worker answered: the outbox files (which live with the worker) were not searched, `files` is empty; ask again.' }),
     }).openapi({ description: 'Every place a piece of the person’s data was found: table cells (table, column, primary key) and outbox files.' }),
   })
@@ -92,7 +93,7 @@ export function personalDataRoutes(deps: AppDeps) {
       if (!data) throw notFound('The person');
       // The outbox lives with the worker: without one the export says the files were not searched.
       const files = (await workerPolling())
-        ? await filesOf(tenantId, id, false).then((r) => r.files as PersonalDataFile[], (e) => {
+        ? await filesOf(tenantId, id, false).then((r) => r as { files: PersonalDataFile[]; cacheEntries: number }, (e) => {
           if (e instanceof ProblemError && e.status === 503) return null;
           throw e;
         })
@@ -111,7 +112,7 @@ export function personalDataRoutes(deps: AppDeps) {
         autogiroMandates: data.mandates.map((m) => ({ id: m.id, companyId: m.company_id, payerNumber: m.payer_number, status: m.status })),
         erasures: data.erasures.map((e) => ({ id: e.id, erasedAt: iso(e.erased_at)! })),
         kept: data.retained.map((r) => ({ kind: r.kind, id: r.item_id, until: dateOnly(r.until), deletedAt: iso(r.deleted_at) })),
-        places: { stored: data.places, files: files ?? [], outboxSearched: files !== null },
+        places: { stored: data.places, files: files?.files ?? [], sendCache: files?.cacheEntries ?? 0, outboxSearched: files !== null },
       } as never, 200);
     },
   );
