@@ -203,7 +203,13 @@ export interface Place {
   /** The row's primary key, its values joined by `/`. */
   key: string;
   found: TermKind[];
+  /** The row is another customer's (their own e-mail, say, is the same address): listed, never erased. */
+  ofAnotherCustomer?: true;
 }
+
+/** Tables whose rows are a customer's own: a row there that is not the person's is another customer's. */
+const CUSTOMER_TABLES = new Set(['persons', 'organizations', 'invoice_references', 'companies', 'tenants']);
+const ofAnotherCustomer = (t: TableInfo, linked: boolean) => !linked && (CUSTOMER_TABLES.has(t.table) || t.hasPerson || t.hasInvoice);
 
 /** Every stored value (table, column, row) that holds a piece of the person's data. */
 async function findPlaces(sql: Queryable, tenantId: string, p: PersonTerms) {
@@ -226,7 +232,12 @@ async function findPlaces(sql: Queryable, tenantId: string, p: PersonTerms) {
         if (v === null || v === undefined) continue;
         const text = c.jsonb ? JSON.stringify(v) : String(v);
         const found = kindsFound(c.jsonb ? jsonText(v) : text, terms);
-        if (found.length) places.push({ table: t.table, column: c.name, key: t.key.map((k) => String(row[k])).join('/'), found });
+        if (found.length) {
+          places.push({
+            table: t.table, column: c.name, key: t.key.map((k) => String(row[k])).join('/'), found,
+            ...(ofAnotherCustomer(t, Boolean(row.__linked)) ? { ofAnotherCustomer: true as const } : {}),
+          });
+        }
       }
       if (places.length) hits.push({ t, row, linked: Boolean(row.__linked), places });
     }
@@ -348,7 +359,9 @@ export async function erasePerson(sql: Sql, o: { tenantId: string; personId: str
     let replaced = 0;
     for (const hit of await findPlaces(tx, tenantId, p)) {
       const { t, row } = hit;
-      if (t.table === 'persons') continue; // its own columns below
+      if (t.table === 'persons' && hit.linked) continue; // its own columns below
+      // Another customer's own record holding the same address or number stays theirs.
+      if (ofAnotherCustomer(t, hit.linked)) continue;
       const where = t.key.map((k) => tx`${tx(k)} = ${row[k]}`).reduce((a, b) => tx`${a} AND ${b}`);
       if (t.table === 'email_suppressions' || t.table === 'idempotency_keys') {
         await tx`DELETE FROM ${tx(t.table)} WHERE tenant_id = ${tenantId} AND ${where}`;

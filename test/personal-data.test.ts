@@ -273,4 +273,17 @@ describe('personal data', () => {
     const unauth = await h.request('GET', `/v1/persons/${personId}/personal-data`);
     expect(unauth.status).toBe(401);
   });
+
+  it("another customer with the same e-mail address is listed as theirs and keeps it", async () => {
+    const leaving = await f.person({ name: 'Karl Familj', email: 'familjen.lund@example.se' });
+    const staying = await f.person({ name: 'Lisa Familj', email: 'familjen.lund@example.se' });
+    const exported = await h.request('GET', `/v1/persons/${leaving}/personal-data`, { key });
+    expect(exported.json.places.stored).toContainEqual({ table: 'persons', column: 'email', key: staying, found: ['email'], ofAnotherCustomer: true });
+    expect(exported.json.places.stored).toContainEqual({ table: 'persons', column: 'email', key: leaving, found: ['email'] });
+    const erased = await h.request('POST', `/v1/persons/${leaving}/erase`, { key, body: { reason: 'Begäran' } });
+    expect(erased.status, erased.text).toBe(200);
+    expect(erased.json.kept).toEqual([]);
+    expect((await h.sql`SELECT name, email FROM persons WHERE id = ${staying}`)[0]).toEqual({ name: 'Lisa Familj', email: 'familjen.lund@example.se' });
+    expect((await h.sql`SELECT name, email FROM persons WHERE id = ${leaving}`)[0]).toEqual({ name: '[raderad]', email: '[raderad]' });
+  });
 });

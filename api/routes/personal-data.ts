@@ -26,7 +26,10 @@ const PersonalData = z
     erasures: z.array(z.object({ id: z.string(), erasedAt: z.string() })),
     kept: z.array(z.object({ kind: z.string(), id: z.string(), until: z.string(), deletedAt: z.string().nullable() })),
     places: z.object({
-      stored: z.array(z.object({ table: z.string(), column: z.string(), key: z.string(), found: FoundKinds })),
+      stored: z.array(z.object({
+        table: z.string(), column: z.string(), key: z.string(), found: FoundKinds,
+        ofAnotherCustomer: z.literal(true).optional().openapi({ description: 'The row is another customer’s own (the same e-mail address, say): listed, never erased with this person.' }),
+      })),
       files: z.array(z.object({ path: z.string(), found: FoundKinds, delivery: z.boolean() })),
       sendCache: z.number().int().openapi({ description: 'Send contexts of the person’s invoices held in the memory of the worker process that answered (for five minutes after a send).' }),
       outboxSearched: z.boolean().openapi({ description: 'false when no worker answered: the outbox files (which live with the worker) were not searched, `files` is empty; ask again.' }),
