@@ -7,7 +7,7 @@ import { LABELS, formatMoney, type Language } from './labels.js';
 import { reminderAmountLines } from './reminder-lines.js';
 import type { ReminderCharges } from '../domain/reminder-charges.js';
 import type { PaymentQrFacts } from '../domain/payment-qr.js';
-import { paymentQrSvg } from './payment-qr.js';
+import { paymentQrRuns } from './payment-qr.js';
 
 const require = createRequire(import.meta.url);
 // pdfmake's server build is CommonJS; one configured instance per process.
@@ -108,7 +108,21 @@ export function paymentQrFacts(d: InvoiceDocument): PaymentQrFacts | null {
   };
 }
 
-export function invoiceDocDefinition(d: InvoiceDocument, qrSvg: string | null = null): Record<string, unknown> {
+/** The payment QR code as pdfmake canvas rectangles, `width` points wide with a quiet zone of two modules. */
+function qrCanvas(facts: PaymentQrFacts, width: number): Record<string, unknown> {
+  const { size, runs } = paymentQrRuns(facts);
+  const m = width / (size + 4);
+  return {
+    canvas: [
+      { type: 'rect', x: 0, y: 0, w: width, h: width, color: '#ffffff' },
+      ...runs.map(([x, y, n]) => ({ type: 'rect', x: (x + 2) * m, y: (y + 2) * m, w: n * m, h: m, color: '#000000' })),
+    ],
+    width,
+  };
+}
+
+export function invoiceDocDefinition(d: InvoiceDocument): Record<string, unknown> {
+  const qr = paymentQrFacts(d);
   const L = LABELS[d.template.language];
   const accent = d.template.accentColor ?? '#1f3a5f';
   const money = (ore: number) => formatMoney(ore, d.invoice.currency, d.template.language);
@@ -235,8 +249,8 @@ export function invoiceDocDefinition(d: InvoiceDocument, qrSvg: string | null = 
           },
         },
         // The payment QR code (UsingQR) beside the slip, for the bank app.
-        qrSvg
-          ? { width: 92, stack: [{ svg: qrSvg, width: 84, alignment: 'right' }, { text: L.scanToPay, fontSize: 6, alignment: 'right', color: '#555555' }] }
+        qr
+          ? { width: 92, stack: [{ ...qrCanvas(qr, 84), margin: [8, 0, 0, 0] }, { text: L.scanToPay, fontSize: 6, alignment: 'right', color: '#555555' }] }
           : { width: 0, text: '' },
       ],
       columnGap: 8,
@@ -272,8 +286,7 @@ export function invoiceDocDefinition(d: InvoiceDocument, qrSvg: string | null = 
 }
 
 export async function renderInvoicePdf(d: InvoiceDocument): Promise<Buffer> {
-  const qr = paymentQrFacts(d);
-  return renderPdf(invoiceDocDefinition(d, qr ? await paymentQrSvg(qr) : null));
+  return renderPdf(invoiceDocDefinition(d));
 }
 
 /** Any pdfmake document definition, with this process's fonts and access rules. */
