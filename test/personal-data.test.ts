@@ -285,5 +285,13 @@ describe('personal data', () => {
     expect(erased.json.kept).toEqual([]);
     expect((await h.sql`SELECT name, email FROM persons WHERE id = ${staying}`)[0]).toEqual({ name: 'Lisa Familj', email: 'familjen.lund@example.se' });
     expect((await h.sql`SELECT name, email FROM persons WHERE id = ${leaving}`)[0]).toEqual({ name: '[raderad]', email: '[raderad]' });
+    // No new invoice to an erased person: it would reach no one.
+    const companyId = await f.company({ activeMethods: ['email'], defaultMethod: 'email' });
+    const refused = await h.request('POST', '/v1/invoices', {
+      key, body: { companyId, personId: leaving, number: '7001', issueDate: '2026-12-01', dueDate: '2026-12-31', lines: [{ description: 'Årskort', quantity: 1, unitAmount: 100, vatRate: 6 }] },
+    });
+    expect(refused.status).toBe(409);
+    expect(refused.json).toMatchObject({ code: 'person_erased', status: 409 });
+    expect(await h.sql`SELECT id FROM invoices WHERE person_id = ${leaving}`).toEqual([]);
   });
 });

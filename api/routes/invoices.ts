@@ -46,6 +46,7 @@ export function invoiceRoutes(deps: AppDeps) {
         errors.push({ path: 'invoiceReferenceId', message: "no such invoice reference on the invoice's organization" });
       }
       if (errors.length) throw invalid(errors);
+      if (found.person.erased_at) throw conflict('person_erased', 'The person was erased (their personal data is [raderad]): an invoice to them would reach no one. Register the customer anew.');
 
       const id = `inv_${ulid()}`;
       const totals = computeTotals(b.lines);
