@@ -64,6 +64,12 @@ describe('the invoice page', () => {
     expect(new Date(rows[0].expires_at).toISOString()).toBe('2027-02-28T23:00:00.000Z');
   });
 
+  it('a HEAD request (a link checker) is not a view', async () => {
+    const head = await fetch(`${http.url}/i/${sent.token}`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect((await history(h, sent.invoiceId)).map((e) => e.type)).not.toContain('viewed');
+  });
+
   it('opens without a login in Chromium: lines, totals, payment details, QR, Swish; headers keep it out of indexes, caches and referrers', async () => {
     const res = await page.goto(`${http.url}/i/${sent.token}`);
     expect(res?.status()).toBe(200);

@@ -57,7 +57,8 @@ export function invoicePageRoutes(deps: { sql: Sql; throttle: AuthThrottle }) {
     if (!ctx) return refuse(c, 404);
     const doc = documentFromContext(ctx, { ...STANDARD_TEMPLATE, language: link.language }, link.kind);
     const qr = paymentQrFacts(doc);
-    await recordView(sql, link, 'page');
+    // A HEAD (link checkers, mail scanners) shows nothing to anyone: not a view.
+    if (c.req.method !== 'HEAD') await recordView(sql, link, 'page');
     const nonce = randomBytes(16).toString('base64');
     pageHeaders(c, nonce);
     return c.html(invoicePageHtml({
@@ -78,7 +79,7 @@ export function invoicePageRoutes(deps: { sql: Sql; throttle: AuthThrottle }) {
                   WHERE d.id = ${link.documentId} AND d.tenant_id = ${link.tenantId} AND d.invoice_id = ${link.invoiceId}`
       : [];
     if (!doc) return refuse(c, 404);
-    await recordView(sql, link, 'pdf');
+    if (c.req.method !== 'HEAD') await recordView(sql, link, 'pdf');
     pageHeaders(c, null);
     const name = `${link.kind === 'reminder' ? 'paminnelse' : 'faktura'}-${String(doc.number).replace(/[^A-Za-z0-9_-]/g, '_')}.pdf`;
     return new Response(new Uint8Array(doc.content), {
