@@ -57,21 +57,22 @@ export async function ensureDemoData(sql: Sql, dataDir: string): Promise<{ apiKe
     await tx`INSERT INTO tenants (id, name, api_key_hash) VALUES (${tenantId}, 'Demo', ${hashApiKey(apiKey)})`;
     await tx`
       INSERT INTO companies (id, tenant_id, name, org_number, vat_number, address, email, phone, bankgiro,
-                             active_methods, default_method, fallback_method, reminder_distribution, undo_window_seconds)
+                             active_methods, default_method, fallback_method, reminder_distribution, undo_window_seconds,
+                             swish_number, unopened_letter_after_bank_days)
       VALUES (${gymId}, ${tenantId}, 'Friskvården Demo Gym AB', '556677-8899', 'SE556677889901',
               ${tx.json(addressIn('Idrottsvägen 1', '114 33'))}, 'kundservice@demogym.example', '08-123 456 78', '5050-1055',
-              ${['email', 'own_printer']}::text[], 'email', 'own_printer', true, 60)`;
+              ${['email', 'own_printer']}::text[], 'email', 'own_printer', true, 60, '1234567890', 2)`;
     await tx`INSERT INTO templates (id, tenant_id, company_id, name, language, footer_text)
              VALUES (${'tpl_' + ulid()}, ${tenantId}, ${gymId}, 'Standard (svenska)', 'sv', 'Tack för att du tränar hos oss!')`;
     let n = 1001;
     for (const c of [
       { name: 'Åsa Öberg', email: 'asa.oberg@example.com', street: 'Sveavägen 10' },
-      { name: 'Erik Lind', email: 'erik.lind@example.com', street: 'Ringvägen 22' },
+      { name: 'Erik Lind', email: 'erik.lind@example.com', street: 'Ringvägen 22', language: 'en' },
       { name: 'Maja Ek', email: null, street: 'Götgatan 5' },
     ]) {
       const personId = `per_${ulid()}`;
-      await tx`INSERT INTO persons (id, tenant_id, name, email, address)
-               VALUES (${personId}, ${tenantId}, ${c.name}, ${c.email}, ${tx.json(addressIn(c.street))})`;
+      await tx`INSERT INTO persons (id, tenant_id, name, email, address, language)
+               VALUES (${personId}, ${tenantId}, ${c.name}, ${c.email}, ${tx.json(addressIn(c.street))}, ${('language' in c ? c.language : null) ?? null})`;
       await demoInvoice(tx, { tenantId, companyId: gymId, personId }, String(n++), c.email, membership, dates);
     }
 
