@@ -74,17 +74,41 @@ export async function collectPersonTerms(sql: Queryable, tenantId: string, perso
   add('name', person.name, false);
   add('email', person.email, true);
   add('email', person.invoice_email, true);
-  for (const [k, v] of Object.entries((person.address ?? {}) as Record<string, unknown>)) if (k !== 'country') add('address', v, false);
+  for (const [k, v] of Object.entries((person.address ?? {}) as Record<string, unknown>)) {
+    if (k === 'country') continue; // "SE": not theirs alone
+    add('address', v, false);
+    // A postal code is also written without its space ("113 50" → "11350").
+    if (k === 'postalCode' && typeof v === 'string') add('address', v.replace(/\s+/g, ''), false);
+  }
   addIdentityNumber(add, person.personal_identity_number);
   for (const i of invoices) if (!i.to_organization) add('email', i.email, true);
+  // A letter's recipient as written ("Name, Att: …, Street 1, 113 50 City[, NO]"): the address they had then.
+  const addPostal = (recipient: unknown) => {
+    if (typeof recipient !== 'string') return;
+    add('address', recipient, false);
+    for (const part of recipient.split(', ').slice(1)) {
+      if (part.startsWith('Att: ') || /^[A-Z]{2}$/.test(part)) continue;
+      const postal = /^(\d{3} ?\d{2}) (.+)$/.exec(part);
+      if (postal) {
+        add('address', postal[1], false);
+        add('address', postal[1].replace(' ', ''), false);
+        add('address', postal[2], false);
+      } else add('address', part, false);
+    }
+  };
   for (const d of deliveries) {
     if (!own.includes(d.invoice_id)) continue;
     add('name', d.customer_name, false);
+    if (d.method === 'central_print' || d.method === 'own_printer') addPostal(d.recipient);
     if (d.method === 'email') add('email', d.recipient, true);
     if (d.method === 'kivra' || d.method === 'autogiro') continue; // masked number / payer number below
     if (d.plan?.customerName) add('name', d.plan.customerName, false);
   }
-  for (const hRow of history) if (hRow.method === 'email' && own.includes(hRow.invoice_id)) add('email', hRow.recipient, true);
+  for (const hRow of history) {
+    if (!own.includes(hRow.invoice_id)) continue;
+    if (hRow.method === 'email') add('email', hRow.recipient, true);
+    if (hRow.method === 'central_print' || hRow.method === 'own_printer') addPostal(hRow.recipient);
+  }
   for (const m of mandates) {
     add('payer_number', m.payer_number, false);
     // As written in an Autogiro file's withdrawal record: zero-filled to 16 digits.
@@ -230,8 +254,7 @@ async function findPlaces(sql: Queryable, tenantId: string, p: PersonTerms) {
       for (const c of t.columns) {
         const v = row[c.name];
         if (v === null || v === undefined) continue;
-        const text = c.jsonb ? JSON.stringify(v) : String(v);
-        const found = kindsFound(c.jsonb ? jsonText(v) : text, terms);
+        const found = kindsFound(c.jsonb ? jsonText(v) : String(v), terms);
         if (found.length) {
           places.push({
             table: t.table, column: c.name, key: t.key.map((k) => String(row[k])).join('/'), found,

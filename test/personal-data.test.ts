@@ -26,10 +26,13 @@ const PERSON = {
   address: { street: 'Lingonstigen 7', postalCode: '962 31', city: 'Jokkmokk', country: 'SE' },
   personalIdentityNumber: PIN,
 };
-/** Each piece of the person's data, as searched for. */
+/** Where the person moves after the sends: the copies made before still hold the old values. */
+const MOVED = { invoiceEmail: 'greta.ny@example.se', address: { street: 'Hjortronvägen 3', postalCode: '981 31', city: 'Kiruna', country: 'SE' } };
+/** Each piece of the person's data, as searched for: what they have now and what they had. */
 const PIECES = [
-  PERSON.name, PERSON.email, PERSON.invoiceEmail,
+  PERSON.name, PERSON.email, PERSON.invoiceEmail, MOVED.invoiceEmail,
   PERSON.address.street, PERSON.address.postalCode, PERSON.address.city,
+  MOVED.address.street, MOVED.address.postalCode, MOVED.address.city,
   PIN, `${PIN.slice(0, 8)}-${PIN.slice(8)}`,
 ];
 
@@ -121,6 +124,8 @@ describe('personal data', () => {
     const byPeppol = await f.invoice(peppolCo, personId);
     await send([byPeppol.id]);
     await send([byEmail.id], '/v1/invoices/send-reminders');
+    // They move and change their invoice e-mail: the export and the erasure still find the old values.
+    expect((await h.request('PATCH', `/v1/persons/${personId}`, { key, body: MOVED })).status).toBe(200);
 
     const methods = await h.sql`SELECT DISTINCT method FROM deliveries WHERE invoice_id IN (SELECT id FROM invoices WHERE person_id = ${personId}) ORDER BY method`;
     expect(methods.map((m) => m.method)).toEqual(['autogiro', 'central_print', 'e_invoice', 'email', 'kivra', 'own_printer']);
@@ -153,7 +158,11 @@ describe('personal data', () => {
     const exported = await h.request('GET', `/v1/persons/${personId}/personal-data`, { key });
     expect(exported.status, exported.text).toBe(200);
     const ex = exported.json;
-    expect(ex.person).toMatchObject({ id: personId, name: PERSON.name, email: PERSON.email, personalIdentityNumber: PIN, erasedAt: null });
+    expect(ex.person).toMatchObject({ id: personId, name: PERSON.name, email: PERSON.email, invoiceEmail: MOVED.invoiceEmail, personalIdentityNumber: PIN, erasedAt: null });
+    // The old address and invoice e-mail are where the sends copied them.
+    const oldStreet = [...tablesBefore.entries()].filter(([, found]) => found.includes(PERSON.address.street)).map(([k]) => k.split('.')[0]);
+    expect(oldStreet).toEqual(expect.arrayContaining(['deliveries', 'invoice_history']));
+    expect([...tablesBefore.values()].some((found) => found.includes(PERSON.invoiceEmail))).toBe(true);
     expect(ex.invoices.map((i: { id: string }) => i.id).sort()).toEqual([byEmail, byPrint, byKivra, byAutogiro, byOwn, old, byPeppol].map((i) => i.id).sort());
     expect(new Set(ex.deliveries.map((d: { method: string }) => d.method))).toEqual(new Set(methods.map((m) => m.method)));
     expect(ex.deliveries.find((d: { method: string }) => d.method === 'email').recipient).toBe(PERSON.invoiceEmail);
