@@ -85,7 +85,7 @@ describe('Inställningar in the browser', () => {
     expect(mailsTo('flyttat@example.com')).toHaveLength(1);
   });
 
-  it('sets the postage per letter in kronor; nonsense is refused with the API’s words and changes nothing; empty clears it', async () => {
+  it('sets the postage per letter in kronor and the unread-e-mail letter in bank days; nonsense is refused with the API’s words and changes nothing; empty clears them', async () => {
     await page.goto(`${http.url}/app/settings?company=${ids.gym}`);
     const postage = page.getByLabel('Porto per brev (kr)');
     expect(await postage.inputValue()).toBe('');
@@ -107,5 +107,22 @@ describe('Inställningar in the browser', () => {
     await page.getByRole('button', { name: 'Spara', exact: true }).click();
     await expect.poll(() => page.getByRole('status').first().innerText(), POLL).toBe('Sparat.');
     expect((await s.h.sql`SELECT postage_per_letter FROM companies WHERE id = ${ids.gym}`)[0].postage_per_letter).toBeNull();
+
+    // The letter for an unread e-mail: bank days, 1–30; 31 is refused and changes nothing; empty turns it off.
+    const unopened = page.getByLabel('Brev när e-postfakturan inte öppnats (bankdagar)');
+    await unopened.fill('31');
+    await page.getByRole('button', { name: 'Spara', exact: true }).click();
+    await expect.poll(() => page.getByLabel('Brev när e-postfakturan inte öppnats (bankdagar)').getAttribute('aria-invalid'), POLL).toBe('true');
+    expect((await s.h.sql`SELECT unopened_letter_after_bank_days FROM companies WHERE id = ${ids.gym}`)[0].unopened_letter_after_bank_days).toBeNull();
+    await page.getByLabel('Brev när e-postfakturan inte öppnats (bankdagar)').fill('2');
+    await page.getByRole('button', { name: 'Spara', exact: true }).click();
+    await expect.poll(() => page.getByRole('status').first().innerText(), POLL).toBe('Sparat.');
+    expect(await page.getByLabel('Brev när e-postfakturan inte öppnats (bankdagar)').inputValue()).toBe('2');
+    await page.screenshot({ path: path.join(shots, '25-brev-om-oppnad.png'), fullPage: true });
+    expect((await s.h.request('GET', `/v1/companies/${ids.gym}/distribution-settings`, { key: s.key })).json.unopenedLetterAfterBankDays).toBe(2);
+    await page.getByLabel('Brev när e-postfakturan inte öppnats (bankdagar)').fill('');
+    await page.getByRole('button', { name: 'Spara', exact: true }).click();
+    await expect.poll(() => page.getByRole('status').first().innerText(), POLL).toBe('Sparat.');
+    expect((await s.h.sql`SELECT unopened_letter_after_bank_days FROM companies WHERE id = ${ids.gym}`)[0].unopened_letter_after_bank_days).toBeNull();
   });
 });

@@ -13,6 +13,7 @@ type Settings = {
   activeMethods: Method[]; defaultMethod: Method | null; fallbackMethod: Method | null; reminderDistribution: boolean;
   undoWindowSeconds: number | string; linkInvoiceToOrganization: boolean; bounceFallback: boolean;
   combineEnvelopes: boolean; reminderFee: number | string; postagePerLetter: number | string | null;
+  unopenedLetterAfterBankDays?: number | string | null;
   lateInterest: { mode: 'none' | 'reference_plus_8'; referenceRatePercent: number | string | null; referenceRateDate: string | null };
 };
 type Errors = { path: string; message: string }[];
@@ -103,6 +104,7 @@ function SettingsPage({ c, s, hasLogo, errors, saved, logoErrors, suppressions }
   const rateErr = errorFor(errors, 'lateInterest.referenceRatePercent');
   const rateDateErr = errorFor(errors, 'lateInterest.referenceRateDate');
   const postageErr = errorFor(errors, 'postagePerLetter');
+  const unopenedErr = errorFor(errors, 'unopenedLetterAfterBankDays');
   return (
     <Page c={c} title={`${m.navSettings} – ${c.get('company')!.name}`} active="settings">
       {saved ? <p class="alert ok" role="status">{m.saved}</p> : null}
@@ -143,6 +145,13 @@ function SettingsPage({ c, s, hasLogo, errors, saved, logoErrors, suppressions }
           <input id="postagePerLetter" name="postagePerLetter" inputmode="decimal" value={kronor(s.postagePerLetter)}
             aria-describedby="postage-hint" aria-invalid={postageErr ? 'true' : undefined} />
           <p id="postage-hint" class={postageErr ? 'error-text' : 'hint'}>{postageErr ?? m.postagePerLetterHint}</p>
+        </div>
+        <div class="field">
+          <label for="unopenedLetterAfterBankDays">{m.unopenedLetter}</label>
+          <input id="unopenedLetterAfterBankDays" name="unopenedLetterAfterBankDays" type="number" inputmode="numeric" min="1" max="30"
+            value={s.unopenedLetterAfterBankDays == null ? '' : String(s.unopenedLetterAfterBankDays)}
+            aria-describedby="unopened-hint" aria-invalid={unopenedErr ? 'true' : undefined} />
+          <p id="unopened-hint" class={unopenedErr ? 'error-text' : 'hint'}>{unopenedErr ?? m.unopenedLetterHint}</p>
         </div>
         <fieldset>
           <legend>{m.reminderCharges}</legend>
@@ -233,6 +242,8 @@ export function settingsRoutes(sql: Sql) {
       reminderFee: oreOrText(field(form, 'reminderFee') || '0'),
       // Empty: no postage known (no estimate); else kronor as typed.
       postagePerLetter: field(form, 'postagePerLetter').trim() === '' ? null : oreOrText(field(form, 'postagePerLetter')),
+      // Empty: no letter for an unread e-mail.
+      unopenedLetterAfterBankDays: field(form, 'unopenedLetterAfterBankDays').trim() === '' ? null : numberOrText(field(form, 'unopenedLetterAfterBankDays')),
       lateInterest: {
         mode: field(form, 'lateInterest') === 'on' ? ('reference_plus_8' as const) : ('none' as const),
         referenceRatePercent: percentOrText(field(form, 'referenceRatePercent')),
