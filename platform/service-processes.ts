@@ -18,6 +18,8 @@ export interface ServiceProcess {
   stop(graceMs?: number): Promise<void>;
   /** SIGKILL and wait: a crash without warning. */
   kill(): Promise<void>;
+  /** Whether stop() or kill() ended it (else it exited by itself, or has not exited). */
+  endedOnPurpose(): boolean;
 }
 
 export async function startServiceProcess(
@@ -59,7 +61,9 @@ export async function startServiceProcess(
     child.kill('SIGKILL');
     throw new Error(`${o.name} ${outcome === 'exited' ? `exited (${child.exitCode ?? child.signalCode})` : 'did not become ready'}:\n${output.slice(-4000)}`);
   }
+  let onPurpose = false;
   const end = async (signal: NodeJS.Signals, graceMs: number) => {
+    onPurpose = true;
     process.off('exit', killOnExit);
     if (child.exitCode !== null || child.signalCode !== null) return;
     child.kill(signal);
@@ -73,5 +77,6 @@ export async function startServiceProcess(
     output: () => output,
     stop: (graceMs = 15_000) => end('SIGTERM', graceMs),
     kill: () => end('SIGKILL', 0),
+    endedOnPurpose: () => onPurpose,
   };
 }

@@ -28,6 +28,7 @@ export function formatReport(r: SoakReport): string {
     ['event feed = history', v.feed.historyWithoutEvent + v.feed.eventWithoutHistory + v.feed.historyWithTwoEvents === 0 ? 'yes' : JSON.stringify(v.feed)],
     ['webhooks', `${v.webhooks.received} of ${v.webhooks.events} events received; missing ${v.webhooks.missing}, twice ${v.webhooks.duplicates} (+${v.webhooks.duplicatesAfterAKill} after a kill), out of order ${v.webhooks.outOfOrder}, bad signatures ${v.webhooks.badSignatures}`],
     ['central print per invoice', `at most ${v.maxCentralPrint}`],
+    ['processes exited by themselves', r.unexpectedExits.length === 0 ? 'none' : r.unexpectedExits.map((x) => `${x.name} at ${x.at}`).join(', ')],
     ['wall time', `${r.wallSeconds} s (window end → last delivery ${r.drainSeconds} s)`],
     ['deploy', r.deploy ? `at ${r.deploy.at} s; ${r.deploy.sendsAfter} sends ended after it, ${r.deploy.withPatchMarker} of ${r.deploy.sampled} sampled ran the deployed build` : 'none'],
     ['peak RSS (MiB)', Object.entries(r.peakRssMiB).map(([k, n]) => `${k} ${n}`).join(', ')],

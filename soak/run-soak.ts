@@ -13,7 +13,7 @@ import { waitFor } from '../test/helpers/fixtures.js';
 import { faultInjector, faultPlan, type Fault } from './faults.js';
 import { startReceivers } from './receivers.js';
 import { seededRandom } from './seeded-random.js';
-import { startTopology } from './topology.js';
+import { startTopology, type UnexpectedExit } from './topology.js';
 import { soakVerdict, type SoakActions, type SoakVerdict } from './verdict.js';
 
 export interface SoakOptions {
@@ -43,6 +43,7 @@ export interface SoakReport {
   faults: Fault[];
   invoicesByKind: Record<string, number>;
   peakRssMiB: Record<string, number>;
+  unexpectedExits: UnexpectedExit[];
   /** Sends that ended after the deploy, and of a sample of them how many ran the deployed build (its patch marker in their history). */
   deploy: { at: number; sendsAfter: number; sampled: number; withPatchMarker: number } | null;
   verdict: SoakVerdict;
@@ -226,6 +227,8 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
       });
       const deploy = await deployedBuildAtWork(db, topology.temporalAddress, injector.faults, t0, workflowOf);
       if (deploy && deploy.sendsAfter > 0 && deploy.withPatchMarker === 0) verdict.problems.push('no send finished after the deploy carries its patch marker');
+      const unexpectedExits = topology.unexpectedExits();
+      for (const x of unexpectedExits) verdict.problems.push(`${x.name} exited by itself at ${x.at} (code ${x.code}, signal ${x.signal}): ${x.lastOutput.split('\n').filter(Boolean).slice(-3).join(' | ')}`);
       verdict.passed &&= verdict.problems.length === 0;
       const invoicesByKind: Record<string, number> = {};
       for (const i of day.invoices) invoicesByKind[i.kind] = (invoicesByKind[i.kind] ?? 0) + 1;
@@ -241,6 +244,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
         faults: injector.faults,
         invoicesByKind,
         peakRssMiB: topology.peakRssMiB(),
+        unexpectedExits,
         deploy,
         verdict,
       };

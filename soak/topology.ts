@@ -25,8 +25,12 @@ export interface Topology {
   restartDatabase(downMs: number): Promise<void>;
   /** Peak resident memory seen per process name (MiB), sampled every second. */
   peakRssMiB(): Record<string, number>;
+  /** Service processes that exited by themselves (no fault ended them): a crash the verdict must name. */
+  unexpectedExits(): UnexpectedExit[];
   close(): Promise<void>;
 }
+
+export interface UnexpectedExit { name: string; at: string; code: number | null; signal: string | null; lastOutput: string }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -66,6 +70,7 @@ export async function startTopology(o: {
     PORT: String(apiPort),
   });
   const processes = new Map<string, ServiceProcess>();
+  const unexpected: UnexpectedExit[] = [];
   const peak: Record<string, number> = {};
   const sample = () => {
     const pids: [string, number | undefined][] = [...[...processes].map(([n, p]) => [n, p.child.pid] as [string, number | undefined]), ['temporal', cluster.pid]];
@@ -80,6 +85,9 @@ export async function startTopology(o: {
       try {
         const p = await startServiceProcess(kind, { name, env: env(), root, timeoutMs: 180_000 });
         processes.set(name, p);
+        p.child.once('exit', (code, signal) => {
+          if (!p.endedOnPurpose()) unexpected.push({ name, at: new Date().toISOString(), code, signal, lastOutput: p.output().slice(-2000) });
+        });
         return p;
       } catch (err) {
         if (attempt === 10) throw err;
@@ -113,6 +121,7 @@ export async function startTopology(o: {
       db = await startDb();
     },
     peakRssMiB: () => Object.fromEntries(Object.entries(peak).map(([k, v]) => [k, Math.round(v)])),
+    unexpectedExits: () => [...unexpected],
     async close() {
       clearInterval(sampler);
       for (const p of [...processes.values()].reverse()) await p.stop().catch(() => undefined);
