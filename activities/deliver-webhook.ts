@@ -3,6 +3,7 @@ import { Webhook } from 'standardwebhooks';
 import type { Sql } from '../db/client.js';
 import { nextEndpointEvents, readEventById } from '../db/events.js';
 import { postToWebhookTarget, webhookTargetPolicy, type PostOutcome, type WebhookTargetPolicy } from '../platform/webhook-target.js';
+import { claimUntil, DeliveryInProgress, newClaimToken, whileClaimed } from './delivery-claim.js';
 
 /** A receiver has this long to answer 2xx (API.md); anything else is a failed attempt. */
 const RECEIVER_TIMEOUT_MS = 10_000;
@@ -132,6 +133,30 @@ export async function deliverWebhookBatch(
   ref: WebhookRef,
   policy: WebhookTargetPolicy = webhookTargetPolicy(),
 ): Promise<{ gone: boolean; delivered: number }> {
+  // One attempt at a time posts an endpoint's events: a retry Temporal starts after a missed
+  // heartbeat, while this one still posts, would read the same cursor and post them again. The
+  // cursor is read only once the claim is held.
+  const token = newClaimToken();
+  const [claimed] = await sql`
+    UPDATE webhook_endpoints SET claimed_by = ${token}, claimed_until = ${claimUntil(sql)}
+    WHERE id = ${ref.endpointId} AND tenant_id = ${ref.tenantId} AND (claimed_by IS NULL OR claimed_until < now())
+    RETURNING 1`;
+  if (!claimed) {
+    const [exists] = await sql`SELECT 1 FROM webhook_endpoints WHERE id = ${ref.endpointId} AND tenant_id = ${ref.tenantId}`;
+    if (!exists) return { gone: true, delivered: 0 };
+    throw ApplicationFailure.create({
+      type: DeliveryInProgress,
+      nonRetryable: false,
+      message: "Another attempt is delivering this endpoint's events right now; this attempt waits and tries again.",
+    });
+  }
+  return whileClaimed({
+    renew: () => sql`UPDATE webhook_endpoints SET claimed_until = ${claimUntil(sql)} WHERE id = ${ref.endpointId} AND claimed_by = ${token}`,
+    release: () => sql`UPDATE webhook_endpoints SET claimed_by = NULL, claimed_until = NULL WHERE id = ${ref.endpointId} AND claimed_by = ${token}`,
+  }, () => deliverClaimedBatch(sql, ref, policy), { releaseOnSuccess: true });
+}
+
+async function deliverClaimedBatch(sql: Sql, ref: WebhookRef, policy: WebhookTargetPolicy): Promise<{ gone: boolean; delivered: number }> {
   const e = await liveEndpoint(sql, ref);
   if (!e) return { gone: true, delivered: 0 };
   const queued = await queuedAfterCursor(sql, e, ref, BATCH);

@@ -41,14 +41,26 @@ export async function claimDelivery(sql: Queryable, workflowId: string, token: s
  * Renews the claim while `work` runs and gives it up if `work` fails (so the next attempt need
  * not wait out the lease). A renewal that fails (the database away) is tried again next time.
  */
-export async function holdingClaim<T>(sql: Sql, workflowId: string, token: string, work: () => Promise<T>): Promise<T> {
-  const timer = setInterval(() => {
-    sql`UPDATE deliveries SET claimed_until = ${claimUntil(sql)} WHERE workflow_id = ${workflowId} AND claimed_by = ${token}`.catch(() => {});
-  }, RENEW_EVERY_MS);
+export function holdingClaim<T>(sql: Sql, workflowId: string, token: string, work: () => Promise<T>): Promise<T> {
+  return whileClaimed({
+    renew: () => sql`UPDATE deliveries SET claimed_until = ${claimUntil(sql)} WHERE workflow_id = ${workflowId} AND claimed_by = ${token}`,
+    release: () => sql`UPDATE deliveries SET claimed_by = NULL, claimed_until = NULL WHERE workflow_id = ${workflowId} AND claimed_by = ${token}`,
+  }, work, { releaseOnSuccess: false });
+}
+
+/** Runs `work` under a claim: renewed every RENEW_EVERY_MS, given up on failure (and on success when asked). */
+export async function whileClaimed<T>(
+  claim: { renew: () => Promise<unknown>; release: () => Promise<unknown> },
+  work: () => Promise<T>,
+  o: { releaseOnSuccess: boolean },
+): Promise<T> {
+  const timer = setInterval(() => void claim.renew().catch(() => {}), RENEW_EVERY_MS);
   try {
-    return await work();
+    const result = await work();
+    if (o.releaseOnSuccess) await claim.release().catch(() => {});
+    return result;
   } catch (err) {
-    await sql`UPDATE deliveries SET claimed_by = NULL, claimed_until = NULL WHERE workflow_id = ${workflowId} AND claimed_by = ${token}`.catch(() => {});
+    await claim.release().catch(() => {});
     throw err;
   } finally {
     clearInterval(timer);
