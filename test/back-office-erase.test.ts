@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { useTestService, type TestService } from './helpers/service.js';
 import { waitForStatus } from './helpers/fixtures.js';
-import { launchChromium, screenshotDir, serveOverHttp } from './helpers/browser.js';
+import { signedInBackOffice } from './helpers/browser.js';
 
 let s: TestService;
 useTestService((t) => (s = t));
@@ -26,14 +26,7 @@ beforeAll(async () => {
   await h.request('POST', '/v1/invoices/send', { key, body: { invoiceIds: [ids.invoice] } });
   await waitForStatus(h, ids.invoice, 'sent', 60_000);
 
-  http = await serveOverHttp(h.app.fetch);
-  browser = await launchChromium();
-  shots = await screenshotDir('back-office');
-  page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
-  await page.goto(`${http.url}/app`);
-  await page.getByLabel('API-nyckel').fill(key);
-  await page.getByRole('button', { name: 'Logga in' }).click();
-  await page.waitForURL('**/app/invoices');
+  ({ http, browser, page, shots } = await signedInBackOffice(h.app.fetch, key));
 }, 120_000);
 
 afterAll(async () => {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { useTestService, type TestService } from './helpers/service.js';
 import { waitFor, waitForStatus } from './helpers/fixtures.js';
-import { launchChromium, screenshotDir, serveOverHttp } from './helpers/browser.js';
+import { signedInBackOffice } from './helpers/browser.js';
 
 let s: TestService;
 useTestService((t) => (s = t));
@@ -36,14 +36,7 @@ beforeAll(async () => {
   await waitForStatus(s.h, ids.fine, 'sent');
   await waitFor(async () => (await s.h.sql`SELECT 1 FROM invoice_history WHERE invoice_id = ${ids.noEmail} AND type = 'send_failed'`).length === 1, { what: 'the failure' });
 
-  http = await serveOverHttp(s.h.app.fetch);
-  browser = await launchChromium();
-  shots = await screenshotDir('back-office');
-  page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
-  await page.goto(`${http.url}/app`);
-  await page.getByLabel('API-nyckel').fill(s.key);
-  await page.getByRole('button', { name: 'Logga in' }).click();
-  await page.waitForURL('**/app/invoices');
+  ({ http, browser, page, shots } = await signedInBackOffice(s.h.app.fetch, s.key));
 }, 120_000);
 
 afterAll(async () => {

@@ -7,7 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { useTestService, type TestService } from './helpers/service.js';
 import { waitForStatus } from './helpers/fixtures.js';
 import { dsn } from './helpers/dsn.js';
-import { launchChromium, screenshotDir, serveOverHttp } from './helpers/browser.js';
+import { signedInBackOffice } from './helpers/browser.js';
 
 let s: TestService;
 useTestService((t) => (s = t));
@@ -40,14 +40,7 @@ beforeAll(async () => {
   await sendAndBounce(ids.gone, 'borta@example.com');
   await sendAndBounce(ids.moved, 'flyttat@example.com');
 
-  http = await serveOverHttp(s.h.app.fetch);
-  browser = await launchChromium();
-  shots = await screenshotDir('back-office');
-  page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
-  await page.goto(`${http.url}/app`);
-  await page.getByLabel('API-nyckel').fill(s.key);
-  await page.getByRole('button', { name: 'Logga in' }).click();
-  await page.waitForURL('**/app/invoices');
+  ({ http, browser, page, shots } = await signedInBackOffice(s.h.app.fetch, s.key));
 }, 120_000);
 
 afterAll(async () => {

@@ -41,3 +41,19 @@ export async function screenshotDir(name: string): Promise<string> {
   await mkdir(dir, { recursive: true });
   return dir;
 }
+
+/**
+ * The back office over real HTTP in Chromium, signed in with an API key: where every back-office
+ * browser test starts. Screenshots go to test-output/back-office.
+ */
+export async function signedInBackOffice(fetch: (req: Request, env: unknown) => Response | Promise<Response>, key: string) {
+  const http = await serveOverHttp(fetch);
+  const browser = await launchChromium();
+  const shots = await screenshotDir('back-office');
+  const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+  await page.goto(`${http.url}/app`);
+  await page.getByLabel('API-nyckel').fill(key);
+  await page.getByRole('button', { name: 'Logga in' }).click();
+  await page.waitForURL('**/app/invoices');
+  return { http, browser, page, shots };
+}
