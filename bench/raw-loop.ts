@@ -3,11 +3,12 @@
 // same SMTP server. No durability, no history, no undo. Started by bench/mass-send.ts over IPC.
 import nodemailer from 'nodemailer';
 import pMap from 'p-map';
-import postgres from 'postgres';
+import { connect } from '../db/client.js';
 import { renderInvoicePdf, STANDARD_TEMPLATE } from '../documents/invoice-pdf.js';
 import { computeTotals } from '../domain/totals.js';
 
-const sql = postgres(process.env.DATABASE_URL!, { max: 2 });
+// Dates as 'YYYY-MM-DD' strings, as the service reads them (the payment QR code writes them out).
+const sql = connect(process.env.DATABASE_URL!, { max: 2 });
 const transport = nodemailer.createTransport({ url: process.env.SMTP_URL!, pool: true, maxConnections: 4 } as never);
 
 process.on('message', async (msg: { companyId: string }) => {
