@@ -30,7 +30,7 @@ export function formatReport(r: SoakReport): string {
     ['central print per invoice', `at most ${v.maxCentralPrint}`],
     ['processes exited by themselves', r.unexpectedExits.length === 0 ? 'none' : r.unexpectedExits.map((x) => `${x.name} at ${x.at}`).join(', ')],
     ['wall time', `${r.wallSeconds} s (window end → last delivery ${r.drainSeconds} s)`],
-    ['deploy', r.deploy ? `at ${r.deploy.at} s; ${r.deploy.sendsAfter} sends ended after it, ${r.deploy.withPatchMarker} of ${r.deploy.sampled} sampled ran the deployed build` : 'none'],
+    ['deploy', r.deploy ? `at ${r.deploy.at} s; ${r.deploy.sendsAfter} sends ended after it, ${r.deploy.withPatchMarker} of ${r.deploy.sampled} sampled (workflow first run after the deploy) ran the deployed build` : 'none'],
     ['peak RSS (MiB)', Object.entries(r.peakRssMiB).map(([k, n]) => `${k} ${n}`).join(', ')],
     ['verdict', v.passed ? 'PASSED' : `FAILED: ${v.problems.slice(0, 10).join('; ')}`],
   ];
