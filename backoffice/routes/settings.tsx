@@ -26,6 +26,18 @@ const oreOrText = (v: string) => (/^\s*\d+([.,]\d{1,2})?\s*$/.test(v) ? Math.rou
 const kronor = (v: number | string | null) => v == null ? '' : (typeof v === 'number' ? (v / 100).toFixed(2).replace('.', ',').replace(/,00$/, '') : v);
 const percentOrText = (v: string) => (/^\s*-?\d+([.,]\d{1,2})?\s*$/.test(v) ? Number(v.trim().replace(',', '.')) : v === '' ? null : v);
 
+/** A labelled input with its hint; the API's error for the field takes the hint's place. */
+function HintedField(p: { name: string; label: string; hint: string; hintId: string; error: string | null; value: string; numeric?: boolean; min?: string; max?: string }) {
+  return (
+    <div class="field">
+      <label for={p.name}>{p.label}</label>
+      <input id={p.name} name={p.name} type={p.numeric ? 'number' : undefined} inputmode={p.numeric ? 'numeric' : 'decimal'} min={p.min} max={p.max}
+        value={p.value} aria-describedby={p.hintId} aria-invalid={p.error ? 'true' : undefined} />
+      <p id={p.hintId} class={p.error ? 'error-text' : 'hint'}>{p.error ?? p.hint}</p>
+    </div>
+  );
+}
+
 function MethodSelect({ c, name, value, errors }: { c: BoContext; name: 'defaultMethod' | 'fallbackMethod'; value: Method | null; errors: Errors }) {
   const m = c.get('m');
   const err = errorFor(errors, name);
@@ -125,12 +137,8 @@ function SettingsPage({ c, s, hasLogo, errors, saved, logoErrors, suppressions }
         <label class="check">
           <input type="checkbox" name="reminderDistribution" value="on" checked={s.reminderDistribution} /> {m.reminderDistribution}
         </label>
-        <div class="field">
-          <label for="undoWindowSeconds">{m.undoWindow}</label>
-          <input id="undoWindowSeconds" name="undoWindowSeconds" type="number" inputmode="numeric" value={String(s.undoWindowSeconds)}
-            aria-describedby="undo-hint" aria-invalid={undoErr ? 'true' : undefined} />
-          <p id="undo-hint" class={undoErr ? 'error-text' : 'hint'}>{undoErr ?? m.undoWindowHint}</p>
-        </div>
+        <HintedField name="undoWindowSeconds" label={m.undoWindow} hint={m.undoWindowHint} hintId="undo-hint" error={undoErr} numeric
+          value={String(s.undoWindowSeconds)} />
         <label class="check">
           <input type="checkbox" name="linkInvoiceToOrganization" value="on" checked={s.linkInvoiceToOrganization} /> {m.linkToOrg}
         </label>
@@ -140,27 +148,13 @@ function SettingsPage({ c, s, hasLogo, errors, saved, logoErrors, suppressions }
         <label class="check">
           <input type="checkbox" name="combineEnvelopes" value="on" checked={s.combineEnvelopes} /> {m.combineEnvelopes}
         </label>
-        <div class="field">
-          <label for="postagePerLetter">{m.postagePerLetter}</label>
-          <input id="postagePerLetter" name="postagePerLetter" inputmode="decimal" value={kronor(s.postagePerLetter)}
-            aria-describedby="postage-hint" aria-invalid={postageErr ? 'true' : undefined} />
-          <p id="postage-hint" class={postageErr ? 'error-text' : 'hint'}>{postageErr ?? m.postagePerLetterHint}</p>
-        </div>
-        <div class="field">
-          <label for="unopenedLetterAfterBankDays">{m.unopenedLetter}</label>
-          <input id="unopenedLetterAfterBankDays" name="unopenedLetterAfterBankDays" type="number" inputmode="numeric" min="1" max="30"
-            value={s.unopenedLetterAfterBankDays == null ? '' : String(s.unopenedLetterAfterBankDays)}
-            aria-describedby="unopened-hint" aria-invalid={unopenedErr ? 'true' : undefined} />
-          <p id="unopened-hint" class={unopenedErr ? 'error-text' : 'hint'}>{unopenedErr ?? m.unopenedLetterHint}</p>
-        </div>
+        <HintedField name="postagePerLetter" label={m.postagePerLetter} hint={m.postagePerLetterHint} hintId="postage-hint" error={postageErr}
+          value={kronor(s.postagePerLetter)} />
+        <HintedField name="unopenedLetterAfterBankDays" label={m.unopenedLetter} hint={m.unopenedLetterHint} hintId="unopened-hint" error={unopenedErr}
+          numeric min="1" max="30" value={s.unopenedLetterAfterBankDays == null ? '' : String(s.unopenedLetterAfterBankDays)} />
         <fieldset>
           <legend>{m.reminderCharges}</legend>
-          <div class="field">
-            <label for="reminderFee">{m.reminderFee}</label>
-            <input id="reminderFee" name="reminderFee" inputmode="decimal" value={kronor(s.reminderFee)}
-              aria-describedby="fee-hint" aria-invalid={feeErr ? 'true' : undefined} />
-            <p id="fee-hint" class={feeErr ? 'error-text' : 'hint'}>{feeErr ?? m.reminderFeeHint}</p>
-          </div>
+          <HintedField name="reminderFee" label={m.reminderFee} hint={m.reminderFeeHint} hintId="fee-hint" error={feeErr} value={kronor(s.reminderFee)} />
           <label class="check">
             <input type="checkbox" name="lateInterest" value="on" checked={s.lateInterest.mode === 'reference_plus_8'} /> {m.lateInterest}
           </label>
