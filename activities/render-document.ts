@@ -81,11 +81,17 @@ export function eInvoiceFromContext(ctx: SendContext): EInvoiceData {
  * Renders the document for this send (the PEPPOL UBL for e-invoices, else the PDF) and stores it as a document. Keyed by workflow id, so a retry
  * returns the document already stored instead of making a second one.
  */
-export async function renderDocument(sql: Sql, input: { ref: SendRef; method: Method }, cache?: SendCache): Promise<{ documentId: string }> {
+export async function renderDocument(
+  sql: Sql,
+  input: { ref: SendRef; method: Method; /** A send's first attempt: nothing was stored for it yet, so nothing is looked up. */ firstAttempt?: boolean },
+  cache?: SendCache,
+): Promise<{ documentId: string }> {
   const { ref, method } = input;
   const kind = method === 'e_invoice' ? 'ubl' : ref.kind === 'reminder' ? 'reminder_pdf' : 'invoice_pdf';
-  const [existing] = await sql`SELECT id FROM documents WHERE workflow_id = ${ref.workflowId} AND kind = ${kind}`;
-  if (existing) return { documentId: existing.id };
+  if (!input.firstAttempt) {
+    const [existing] = await sql`SELECT id FROM documents WHERE workflow_id = ${ref.workflowId} AND kind = ${kind}`;
+    if (existing) return { documentId: existing.id };
+  }
 
   const ctx = await cachedSendContext({ sql, cache }, ref);
   let content: Buffer;

@@ -44,7 +44,7 @@ export async function sendDocument(deps: SendDocumentDeps, ref: SendRef, o: { re
     } else {
       plan = await planDelivery(deps, ref);
       deps.planned?.(ref, plan);
-      documentId = (await renderDocument(deps.sql, { ref, method: plan.method }, deps.cache)).documentId;
+      documentId = (await renderDocument(deps.sql, { ref, method: plan.method, firstAttempt: !o.retry }, deps.cache)).documentId;
     }
     const { externalId } = await deps.channels[plan.method]({ ref, plan, documentId });
     await markDelivered(deps.sql, { ref, method: plan.method, recipient: plan.recipient, rejected: plan.rejected, externalId });

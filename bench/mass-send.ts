@@ -173,7 +173,11 @@ for (const topology of topologies) {
   try {
     const workerCount = topology === 'cluster' ? 2 : 1;
     // BENCH_PROFILE=dir writes a V8 CPU profile of each worker process there (node --cpu-prof).
-    const nodeArgs = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+    // BENCH_WORKER_NODE_ARGS='--max-old-space-size=…' measures a worker setting (docs/benchmarks.md).
+    const nodeArgs = [
+      ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []),
+      ...(process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+    ];
     for (let i = 1; i <= workerCount; i++) processes.push(await startServiceProcess('worker', { name: `worker-${i}`, env, nodeArgs }));
     processes.push(await startServiceProcess('api', { name: 'api', env }));
     if (pinned) {
@@ -308,7 +312,8 @@ for (const topology of topologies) {
     }
     await temporalClient.connection.close();
   } finally {
-    for (const p of processes.reverse()) await p.stop();
+    // Writing a busy main thread's CPU profile at exit can take longer than the usual grace.
+    for (const p of processes.reverse()) await p.stop(process.env.BENCH_PROFILE ? 180_000 : undefined);
     await temporal.stop();
     if (pinned) for (const pid of postgresPids()) pin(pid, allCores);
     await db.drop();

@@ -47,14 +47,16 @@ export async function recordRun(
  * outcome stands, except that a delivery always counts as sent: it happened.
  */
 export async function settleRunItem(tx: Queryable, workflowId: string, outcome: RunOutcome): Promise<void> {
+  // Settlements of one run take turns at the run's row, at the end of their transactions (the
+  // item's update and the lock in one statement): the last one sees every other committed, and
+  // only it finds nothing pending — in the next statement, whose snapshot is taken after the lock.
   const [item] = await tx`
-    UPDATE send_run_items SET outcome = ${outcome}, settled_at = clock_timestamp()
-    WHERE workflow_id = ${workflowId} AND (outcome = 'pending' OR (${outcome} = 'sent' AND outcome <> 'sent'))
-    RETURNING run_id`;
+    WITH item AS (
+      UPDATE send_run_items SET outcome = ${outcome}, settled_at = clock_timestamp()
+      WHERE workflow_id = ${workflowId} AND (outcome = 'pending' OR (${outcome} = 'sent' AND outcome <> 'sent'))
+      RETURNING run_id)
+    SELECT r.id AS run_id FROM send_runs r JOIN item ON r.id = item.run_id FOR UPDATE OF r`;
   if (!item) return;
-  // Settlements of one run take turns here, at the end of their transactions: the last one sees
-  // every other committed, and only it finds nothing pending.
-  await tx`SELECT 1 FROM send_runs WHERE id = ${item.run_id} FOR UPDATE`;
   await emitRunCompleted(tx, item.run_id);
 }
 

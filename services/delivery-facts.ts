@@ -32,7 +32,11 @@ export async function deliveryFactsFor(
   o: Omit<ResolveOptions, 'kivra'> = {},
 ): Promise<{ facts: PlanningFacts; payerNumber: string | null }> {
   const inv = ctx.invoice;
-  const payerNumber = o.payerNumber !== undefined ? o.payerNumber : ((await activePayerNumbers(sql, inv.tenant_id, [ctx])).get(inv.id) ?? null);
+  // Autogiro not active for the company: resolution never looks at a mandate, so none is read.
+  const payerNumber =
+    o.payerNumber !== undefined ? o.payerNumber
+    : !ctx.company.active_methods.includes('autogiro') ? null
+    : ((await activePayerNumbers(sql, inv.tenant_id, [ctx])).get(inv.id) ?? null);
   const facts: PlanningFacts = {
     kind,
     activeMethods: ctx.company.active_methods,
