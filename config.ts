@@ -42,6 +42,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
      * every call into the workflow sandbox (docs/benchmarks.md has what that cost here).
      */
     workflowIsolateTimeout: env.WORKFLOW_ISOLATE_TIMEOUT || 0,
+    /** How many sends' workflow state a worker keeps between their two workflow tasks (docs/benchmarks.md). */
+    workerCachedWorkflows: env.WORKER_CACHED_WORKFLOWS ? Number(env.WORKER_CACHED_WORKFLOWS) : null,
     /**
      * Webhook endpoints may be loopback or private addresses, and plain http (local runs and tests).
      * Off unless `true`: such endpoints are refused at creation and never called.

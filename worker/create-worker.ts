@@ -78,7 +78,13 @@ export async function createWorker(opts: {
     activities,
     ...sandboxOptions(),
   };
-  const sends = await Worker.create({ ...common, taskQueue: opts.taskQueue, maxConcurrentActivityTaskExecutions: 50 });
+  const cached = loadConfig().workerCachedWorkflows;
+  const sends = await Worker.create({
+    ...common,
+    taskQueue: opts.taskQueue,
+    maxConcurrentActivityTaskExecutions: 50,
+    ...(cached !== null ? { maxCachedWorkflows: cached, maxConcurrentWorkflowTaskExecutions: Math.min(40, Math.max(2, cached)) } : {}),
+  });
   const payments = await Worker.create({ ...common, taskQueue: paymentsTaskQueue(opts.taskQueue), ...PAYMENTS_WORKER_SIZE });
   return bothWorkers(sends, payments);
 }
