@@ -51,6 +51,12 @@ export class SendCache {
   document(documentId: string): Buffer | null {
     return get(this.documents, documentId);
   }
+
+  /** A send done in one step (send-document.ts) needs nothing kept after it: its PDF would sit here for minutes. */
+  forgetSend(workflowId: string, documentId: string | null): void {
+    this.contexts.delete(workflowId);
+    if (documentId) this.documents.delete(documentId);
+  }
 }
 
 // Every cache of this process, so an erasure reaches the one each worker of the process holds.

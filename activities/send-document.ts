@@ -34,6 +34,7 @@ export type SendDocumentResult =
  * run progress) before the activity ends.
  */
 export async function sendDocument(deps: SendDocumentDeps, ref: SendRef, o: { retry: boolean }): Promise<SendDocumentResult> {
+  let held: string | null = null;
   try {
     const [begun] = o.retry ? await deps.sql`SELECT plan, document_id FROM deliveries WHERE workflow_id = ${ref.workflowId} AND plan IS NOT NULL` : [];
     let plan: DeliveryPlan;
@@ -46,6 +47,7 @@ export async function sendDocument(deps: SendDocumentDeps, ref: SendRef, o: { re
       deps.planned?.(ref, plan);
       documentId = (await renderDocument(deps.sql, { ref, method: plan.method, firstAttempt: !o.retry }, deps.cache)).documentId;
     }
+    held = documentId;
     const { externalId } = await deps.channels[plan.method]({ ref, plan, documentId });
     await markDelivered(deps.sql, { ref, method: plan.method, recipient: plan.recipient, rejected: plan.rejected, externalId });
     return { outcome: 'sent', method: plan.method, externalId };
@@ -53,6 +55,9 @@ export async function sendDocument(deps: SendDocumentDeps, ref: SendRef, o: { re
     // A credit before planning, or between planning and the channel's point of no return, undid the send.
     if (err instanceof ApplicationFailure && err.type === FailureType.NoLongerPending && (await wasUndone(deps.sql, ref))) return { outcome: 'undone' };
     throw err;
+  } finally {
+    // The cache carried the context and the PDF from planning to the channel; a retry reads them anew.
+    deps.cache?.forgetSend(ref.workflowId, held);
   }
 }
 

@@ -8,7 +8,7 @@ import type { TestProject } from 'vitest/node';
 import { ensureTemporalCli } from '../platform/temporal-cli.js';
 import { ALL_SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
 import { TEMPORAL_DYNAMIC_CONFIG } from '../platform/temporal-dev-server.js';
-import { bundleWorkflows } from '../worker/create-worker.js';
+import { bundleWorkflows } from '../worker/bundle-workflows.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

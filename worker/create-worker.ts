@@ -1,40 +1,11 @@
-import { createRequire } from 'node:module';
-import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, type Logger, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
 import { loadConfig } from '../config.js';
-import { workerTracingOptions, workflowTracingModule, type Tracing } from '../platform/tracing.js';
+import { workerTracingOptions, type Tracing } from '../platform/tracing.js';
+import { bundleWorkflowsInChild } from './bundle-workflows.js';
 import { NoopSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { Resource } from '@opentelemetry/resources';
 import { paymentsTaskQueue } from '../services/payments-task-queue.js';
-
-const require = createRequire(import.meta.url);
-export const workflowsPath = require.resolve('../workflows/index.ts');
-
-/**
- * The bundler's logger with its webpack report (a 1.5 KB block of asset and module lines, logged
- * as info) at debug; its one-line "Workflow bundle created" and any warning or error stay as they are.
- */
-function quietBundler(logger: Logger): Logger {
-  const demote = (level: Parameters<Logger['log']>[0], message: string) =>
-    level === 'INFO' && message !== 'Workflow bundle created' ? 'DEBUG' : level;
-  return {
-    log: (level, message, meta) => logger.log(demote(level, message), message, meta),
-    trace: (message, meta) => logger.trace(message, meta),
-    debug: (message, meta) => logger.debug(message, meta),
-    info: (message, meta) => logger.log(demote('INFO', message), message, meta),
-    warn: (message, meta) => logger.warn(message, meta),
-    error: (message, meta) => logger.error(message, meta),
-  };
-}
-
-/** Bundles the workflow code once (with the tracing interceptors unless `traced: false`); tests share one bundle across workers. */
-export function bundleWorkflows(logger: Logger = new DefaultLogger('WARN'), o: { traced?: boolean } = {}): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({
-    workflowsPath,
-    workflowInterceptorModules: o.traced === false ? [] : [workflowTracingModule],
-    logger: quietBundler(logger),
-  });
-}
 
 /**
  * How long workflow code may run per activation: WORKFLOW_ISOLATE_TIMEOUT, off by default, since the
@@ -64,10 +35,10 @@ export async function createWorker(opts: {
 }): Promise<ServiceWorker> {
   // With tracing off no interceptor runs at all; a ready bundle has the workflow interceptors
   // in it (bundleWorkflows), so its span sink must exist even then. Without one the code is
-  // bundled here rather than by Worker.create, so the bundler's report is logged at debug.
+  // bundled by a child process (bundle-workflows.ts), not by Worker.create in this one.
   const traced = opts.tracing?.enabled === true;
   const tracing = workerTracingOptions(opts.tracing ?? noTracing);
-  const workflowBundle = opts.workflowBundle ?? (await bundleWorkflows(Runtime.instance().logger, { traced }));
+  const workflowBundle = opts.workflowBundle ?? (await bundleWorkflowsInChild({ traced }));
   const activities = createActivities(opts.deps);
   const common = {
     connection: opts.connection,
