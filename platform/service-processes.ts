@@ -38,7 +38,8 @@ export async function startServiceProcess(
   const from = o.root ?? root;
   const child = spawn(process.execPath, [...(o.nodeArgs ?? []), '--import', 'tsx', path.join(from, o.script ?? ENTRY[kind])], {
     cwd: from,
-    env: { ...process.env, ...o.env },
+    // As production runs a worker (docker-compose.yml): fewer malloc arenas for the SDK's native threads.
+    env: { ...process.env, ...(kind === 'worker' ? { MALLOC_ARENA_MAX: '2' } : {}), ...o.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
