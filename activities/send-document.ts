@@ -34,20 +34,18 @@ export type SendDocumentResult =
  * run progress) before the activity ends.
  */
 export async function sendDocument(deps: SendDocumentDeps, ref: SendRef, o: { retry: boolean }): Promise<SendDocumentResult> {
-  let held: string | null = null;
+  let documentId: string | null = null;
   try {
     const [begun] = o.retry ? await deps.sql`SELECT plan, document_id FROM deliveries WHERE workflow_id = ${ref.workflowId} AND plan IS NOT NULL` : [];
     let plan: DeliveryPlan;
-    let documentId: string;
     if (begun) {
       plan = begun.plan as DeliveryPlan;
-      documentId = begun.document_id;
+      documentId = begun.document_id as string;
     } else {
       plan = await planDelivery(deps, ref);
       deps.planned?.(ref, plan);
       documentId = (await renderDocument(deps.sql, { ref, method: plan.method, firstAttempt: !o.retry }, deps.cache)).documentId;
     }
-    held = documentId;
     const { externalId } = await deps.channels[plan.method]({ ref, plan, documentId });
     await markDelivered(deps.sql, { ref, method: plan.method, recipient: plan.recipient, rejected: plan.rejected, externalId });
     return { outcome: 'sent', method: plan.method, externalId };
@@ -57,7 +55,7 @@ export async function sendDocument(deps: SendDocumentDeps, ref: SendRef, o: { re
     throw err;
   } finally {
     // The cache carried the context and the PDF from planning to the channel; a retry reads them anew.
-    deps.cache?.forgetSend(ref.workflowId, held);
+    deps.cache?.forgetSend(ref.workflowId, documentId);
   }
 }
 

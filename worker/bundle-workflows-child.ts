@@ -3,5 +3,5 @@
 import { bundleWorkflows } from './bundle-workflows.js';
 
 const { traced } = JSON.parse(process.argv[2] ?? '{}') as { traced?: boolean };
-const bundle = await bundleWorkflows(undefined, { traced: traced === true });
+const bundle = await bundleWorkflows({ traced: traced === true });
 process.send!({ code: bundle.code, sourceMap: bundle.sourceMap }, () => process.exit(0));

@@ -5,18 +5,19 @@
 import { fork } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { DefaultLogger, bundleWorkflowCode, type Logger, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { DefaultLogger, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { workflowTracingModule } from '../platform/tracing.js';
 
 const require = createRequire(import.meta.url);
-export const workflowsPath = require.resolve('../workflows/index.ts');
+const workflowsPath = require.resolve('../workflows/index.ts');
 
 /** Bundles the workflow code once (with the tracing interceptors unless `traced: false`). */
-export function bundleWorkflows(logger: Logger = new DefaultLogger('WARN'), o: { traced?: boolean } = {}): Promise<WorkflowBundleWithSourceMap> {
+export function bundleWorkflows(o: { traced?: boolean } = {}): Promise<WorkflowBundleWithSourceMap> {
   return bundleWorkflowCode({
     workflowsPath,
     workflowInterceptorModules: o.traced === false ? [] : [workflowTracingModule],
-    logger,
+    // Warnings and errors only: the bundler's webpack report is a 1.5 KB block logged as info.
+    logger: new DefaultLogger('WARN'),
   });
 }
 
