@@ -1,4 +1,4 @@
-import { ulid } from 'ulid';
+import { ulid } from '../platform/ulid.js';
 import type { Sql } from '../db/client.js';
 import type { SendRef } from '../domain/send.js';
 import { beginDelivery, finishDelivery } from './deliveries.js';

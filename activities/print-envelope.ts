@@ -5,7 +5,7 @@
 // then each letter. The others take that job's id. A lone letter goes as its own job, as before.
 // A full envelope (six letters) is left for the next letter to open another.
 import { ApplicationFailure } from '@temporalio/activity';
-import { ulid } from 'ulid';
+import { ulid } from '../platform/ulid.js';
 import type { Sql } from '../db/client.js';
 import { PermanentDeliveryError } from '../channels/permanent-error.js';
 import type { PrintManifest, PrintProvider } from '../channels/print-provider.js';

@@ -1,4 +1,4 @@
-import { ulid } from 'ulid';
+import { ulid } from '../platform/ulid.js';
 import { PDFDocument } from 'pdf-lib';
 import { buildPeppolInvoice, type EInvoiceData } from '../documents/peppol-ubl.js';
 import type { Sql } from '../db/client.js';

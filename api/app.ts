@@ -5,7 +5,7 @@ import { requestId } from 'hono/request-id';
 import { pinoLogger } from 'hono-pino';
 import { prometheus } from '@hono/prometheus';
 import { httpInstrumentationMiddleware } from '@hono/otel';
-import { ulid } from 'ulid';
+import { ulid } from '../platform/ulid.js';
 import { createLogger } from '../platform/logger.js';
 import { registry } from '../platform/metrics.js';
 import { metricsRoutes } from './routes/metrics.js';

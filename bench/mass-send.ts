@@ -172,14 +172,12 @@ for (const topology of topologies) {
   const pinned = topology === 'pinned';
   try {
     const workerCount = topology === 'cluster' ? 2 : 1;
-    // BENCH_PROFILE=dir writes a V8 CPU profile of each worker process there (node --cpu-prof).
+    // BENCH_PROFILE=dir writes a V8 CPU profile of each worker and API process there (node --cpu-prof).
     // BENCH_WORKER_NODE_ARGS='--max-old-space-size=…' measures a worker setting (docs/benchmarks.md).
-    const nodeArgs = [
-      ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []),
-      ...(process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
-    ];
+    const profileArgs = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+    const nodeArgs = [...profileArgs, ...(process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
     for (let i = 1; i <= workerCount; i++) processes.push(await startServiceProcess('worker', { name: `worker-${i}`, env, nodeArgs }));
-    processes.push(await startServiceProcess('api', { name: 'api', env }));
+    processes.push(await startServiceProcess('api', { name: 'api', env, nodeArgs: profileArgs }));
     if (pinned) {
       // The shape of production, where the server has machines of its own.
       pin(temporal.pid!, '0');

@@ -2,7 +2,7 @@
 // of a BgMax payment) in its own transaction, keyed so that a record seen again changes nothing —
 // the same file twice, or the activity retried after its worker died halfway.
 import { createHash } from 'node:crypto';
-import { ulid } from 'ulid';
+import { ulid } from '../platform/ulid.js';
 import type { Queryable, Sql } from '../db/client.js';
 import { recordPayment } from '../db/invoice-state.js';
 import { appendHistory } from '../db/history.js';

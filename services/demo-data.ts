@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ulid } from 'ulid';
+import { ulid } from '../platform/ulid.js';
 import type { Sql, Queryable } from '../db/client.js';
 import { hashApiKey } from '../api/auth.js';
 import { computeTotals, type InvoiceLine } from '../domain/totals.js';

@@ -1,7 +1,7 @@
 // Personal data of a person (API.md "Personal data"): what the service holds about them, found by
 // their id and by every value they have had, and its erasure — every copy replaced by [raderad]
 // in one transaction, the issued documents kept for the Bookkeeping Act (bokföringslagen).
-import { ulid } from 'ulid';
+import { ulid } from '../platform/ulid.js';
 import type { Queryable, Sql } from '../db/client.js';
 
 export const ERASED = '[raderad]';

@@ -1,4 +1,4 @@
-import { ulid } from 'ulid';
+import { ulid } from '../platform/ulid.js';
 import type { Queryable, Sql } from '../db/client.js';
 import { METHOD_LABEL, type Method, type SendKind } from '../domain/methods.js';
 import { sendRefusal, type Refusal } from '../domain/send-refusal.js';

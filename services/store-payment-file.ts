@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ulid } from 'ulid';
+import { ulid } from '../platform/ulid.js';
 import type { Sql } from '../db/client.js';
 import { readPaymentFile } from '../payments/read-payment-file.js';
 

@@ -1,4 +1,4 @@
-import { ulid } from 'ulid';
+import { ulid } from '../../platform/ulid.js';
 import { z } from '@hono/zod-openapi';
 import { newRouter, route, json, body, type AppDeps } from '../context.js';
 import { ParamsId } from '../schemas.js';

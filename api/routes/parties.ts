@@ -1,4 +1,4 @@
-import { ulid } from 'ulid';
+import { ulid } from '../../platform/ulid.js';
 import { newRouter, route, json, body, type AppDeps } from '../context.js';
 import { organizationFromRow, personFromRow, referenceFromRow } from '../../db/rows.js';
 import {

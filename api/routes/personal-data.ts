@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { ulid } from 'ulid';
+import { ulid } from '../../platform/ulid.js';
 import { WorkflowFailedError } from '@temporalio/client';
 import { newRouter, route, json, body, type AppDeps } from '../context.js';
 import { historyFromRow, invoiceFromRow, personFromRow } from '../../db/rows.js';

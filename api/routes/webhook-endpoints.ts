@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { z } from '@hono/zod-openapi';
-import { ulid } from 'ulid';
+import { ulid } from '../../platform/ulid.js';
 import { newRouter, route, json, body, type AppDeps } from '../context.js';
 import { ParamsId, WebhookDelivery, WebhookEndpoint, WebhookEndpointCreate, WebhookEndpointPatch } from '../schemas.js';
 import { invalid, notFound } from '../problem.js';
