@@ -147,8 +147,6 @@ const DYNAMIC_CONFIG = `limit.maxIDLength:
   - value: 255
 frontend.enableUpdateWorkflowExecution:
   - value: true
-system.forceSearchAttributesCacheRefreshOnRead:
-  - value: true
 # A send's one activity goes back to the worker that completed the workflow task, in its answer:
 # no matching round trip (docs/benchmarks.md).
 system.enableActivityEagerExecution:
