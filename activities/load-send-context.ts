@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/client.js';
+import { idList } from '../db/id-list.js';
 import { partyFromOrganization, partyFromPerson, partyFromReference } from '../db/rows.js';
 import type { Method } from '../domain/methods.js';
 import { recipientParties, type Party } from '../domain/recipient.js';
@@ -41,7 +42,8 @@ export async function loadSendContexts(sql: Queryable, tenantId: string, invoice
            to_jsonb(p.*) AS person, to_jsonb(o.*) AS organization, to_jsonb(r.*) AS reference,
            ${suppressionColumn(sql)}
     ${invoiceWithParties(sql)}
-    WHERE i.id = ANY(${invoiceIds}::text[]) AND i.tenant_id = ${tenantId}`;
+    JOIN ${idList(sql, invoiceIds)} want ON want.id = i.id
+    WHERE i.tenant_id = ${tenantId}`;
   return new Map(rows.map((row) => [row.invoice.id as string, contextFromRow(row)]));
 }
 

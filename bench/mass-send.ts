@@ -32,6 +32,9 @@ const { values } = parseArgs({
     topology: { type: 'string', default: 'dev,cluster' },
     // Only the answer to the send request: no raw loop, no waiting for deliveries.
     'accept-only': { type: 'boolean', default: false },
+    // Accept-only: requests of N in a row to one API process, as a long-lived one answers them
+    // (PostgreSQL runs a prepared statement on its generic plan from the sixth run on a connection).
+    rounds: { type: 'string', default: '1' },
     // The extra rows: a real undo window (N invoices, window seconds) and the server on its own core.
     window: { type: 'string', default: '10000:300' },
     pinned: { type: 'string', default: '10000' },
@@ -171,7 +174,8 @@ for (const topology of topologies) {
   const processes: ServiceProcess[] = [];
   const pinned = topology === 'pinned';
   try {
-    const workerCount = topology === 'cluster' ? 2 : 1;
+    // Accept-only: no worker, so the sends of one request do not run beside the next request.
+    const workerCount = values['accept-only'] ? 0 : topology === 'cluster' ? 2 : 1;
     // BENCH_PROFILE=dir writes a V8 CPU profile of each worker and API process there (node --cpu-prof).
     // BENCH_WORKER_NODE_ARGS='--max-old-space-size=…' measures a worker setting (docs/benchmarks.md).
     const profileArgs = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
@@ -232,11 +236,17 @@ for (const topology of topologies) {
     const sizes_ = pinned ? values.pinned.split(',').map(Number) : sizes;
     for (const n of sizes_) {
       if (values['accept-only']) {
-        const company = await seedCompany(n, `acc${n}`);
-        const ids = (await db.sql`SELECT id FROM invoices WHERE company_id = ${company} ORDER BY id`).map((r) => r.id as string);
-        const started = performance.now();
-        const res = await call('POST', '/v1/invoices/send', { invoiceIds: ids }, key);
-        console.log(`${topology} N=${n}: accepted in ${(performance.now() - started).toFixed(0)} ms (HTTP ${res.status}, ${res.json.results.filter((r: { accepted: boolean }) => r.accepted).length} accepted)`);
+        for (let round = 1; round <= Number(values.rounds); round++) {
+          const company = await seedCompany(n, `acc${n}r${round}`);
+          const ids = (await db.sql`SELECT id FROM invoices WHERE company_id = ${company} ORDER BY id`).map((r) => r.id as string);
+          const started = performance.now();
+          const res = await call('POST', '/v1/invoices/send', { invoiceIds: ids }, key);
+          console.log(`${topology} N=${n}, request ${round}: accepted in ${(performance.now() - started).toFixed(0)} ms (HTTP ${res.status}, ${res.json.results.filter((r: { accepted: boolean }) => r.accepted).length} accepted)`);
+          // The next request once the API has started this one's workflows (the server holds them).
+          while ((await db.sql`SELECT count(*)::int AS n FROM send_run_items WHERE run_id = ${res.json.runId} AND NOT started`)[0].n > 0) {
+            await new Promise((r) => setTimeout(r, 500));
+          }
+        }
         continue;
       }
       // The raw loop: one process, render and send (on the service's core when pinned).

@@ -10,6 +10,7 @@ import { markPending, type PendingSend } from '../db/invoice-state.js';
 import { stockholmToday } from '../domain/dates.js';
 import type { SendInput } from '../domain/send.js';
 import { recordRun } from '../db/send-runs.js';
+import { idList } from '../db/id-list.js';
 import { reminderCharges, type ReminderCharges } from '../domain/reminder-charges.js';
 import { formatMoney } from '../documents/labels.js';
 import type { SendStarter } from './send-starter.js';
@@ -33,8 +34,10 @@ export async function loadSendCandidates(q: Queryable, tenantId: string, invoice
            i.total_amount, i.paid_amount, i.reminder_charges, i.currency,
            c.active_methods, c.reminder_distribution, c.undo_window_seconds,
            c.reminder_fee, c.late_interest_mode, c.reference_rate_percent, c.reference_rate_date
-    FROM invoices i JOIN companies c ON c.id = i.company_id AND c.tenant_id = i.tenant_id
-    WHERE i.tenant_id = ${tenantId} AND i.id = ANY(${invoiceIds}::text[])
+    FROM ${idList(q, invoiceIds)} want
+    JOIN invoices i ON i.id = want.id
+    JOIN companies c ON c.id = i.company_id AND c.tenant_id = i.tenant_id
+    WHERE i.tenant_id = ${tenantId}
     ORDER BY i.id
     ${o.lock ? q`FOR UPDATE OF i` : q``}`;
 }

@@ -4,6 +4,7 @@ import { requestSends } from '../../services/request-sends.js';
 import { previewSends } from '../../services/send-preview.js';
 import { Preview, SendRequest, SendResponse } from '../schemas.js';
 import { invalid } from '../problem.js';
+import { idList } from '../../db/id-list.js';
 import type { SendKind } from '../../domain/methods.js';
 
 export function sendRoutes(deps: AppDeps) {
@@ -17,8 +18,8 @@ export function sendRoutes(deps: AppDeps) {
       if (!t) throw invalid([{ path: 'templateId', message: 'no such template' }]);
       // A template belongs to its company: never printed on another company's invoice.
       const [other] = await sql`
-        SELECT id, count(*) OVER () AS n FROM invoices
-        WHERE tenant_id = ${tenantId} AND id = ANY(${req.invoiceIds}::text[]) AND company_id <> ${t.company_id}
+        SELECT i.id, count(*) OVER () AS n FROM ${idList(sql, req.invoiceIds)} want JOIN invoices i ON i.id = want.id
+        WHERE i.tenant_id = ${tenantId} AND i.company_id <> ${t.company_id}
         LIMIT 1`;
       if (other) {
         const more = Number(other.n) > 1 ? ` and ${Number(other.n) - 1} more` : '';
