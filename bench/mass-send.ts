@@ -6,6 +6,7 @@
 // Prints a table; asserts nothing (docs/benchmarks.md).
 //   npm run bench                                   # N = 1,000 and 10,000; dev server and cluster; window; pinned
 //   npm run bench -- --invoices 1000 --topology dev --window '' --pinned ''
+//   npm run bench -- --invoices 10000 --topology dev --window '' --pinned '' --accept-only --rounds 7 --existing 500000
 import { execFileSync, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -35,6 +36,9 @@ const { values } = parseArgs({
     // Accept-only: requests of N in a row to one API process, as a long-lived one answers them
     // (PostgreSQL runs a prepared statement on its generic plan from the sixth run on a connection).
     rounds: { type: 'string', default: '1' },
+    // Accept-only: invoices already in the database (sent, in another company of the tenant) before
+    // the first request, analyzed, as a tenant of some years has them.
+    existing: { type: 'string', default: '0' },
     // The extra rows: a real undo window (N invoices, window seconds) and the server on its own core.
     window: { type: 'string', default: '10000:300' },
     pinned: { type: 'string', default: '10000' },
@@ -236,6 +240,12 @@ for (const topology of topologies) {
     const sizes_ = pinned ? values.pinned.split(',').map(Number) : sizes;
     for (const n of sizes_) {
       if (values['accept-only']) {
+        if (Number(values.existing) > 0) {
+          const old = await seedCompany(Number(values.existing), 'old');
+          await db.sql`UPDATE invoices SET status = 'sent' WHERE company_id = ${old}`;
+          await db.sql`VACUUM ANALYZE`;
+          console.log(`${topology}: ${values.existing} invoices already in the database`);
+        }
         for (let round = 1; round <= Number(values.rounds); round++) {
           const company = await seedCompany(n, `acc${n}r${round}`);
           const ids = (await db.sql`SELECT id FROM invoices WHERE company_id = ${company} ORDER BY id`).map((r) => r.id as string);
