@@ -16,6 +16,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createTestDatabase, TEST_DATABASE_URL } from '../test/helpers/database.js';
+import { waitFor } from '../test/helpers/fixtures.js';
 import { freePort } from '../platform/free-port.js';
 import { ensureTemporalCli } from '../platform/temporal-cli.js';
 import { startTemporalDevServer } from '../platform/temporal-dev-server.js';
@@ -45,6 +46,8 @@ const { values } = parseArgs({
   },
 });
 const sizes = values.invoices.split(',').map(Number);
+const rounds = Number(values.rounds);
+const existing = Number(values.existing);
 const topologies = values.topology.split(',').filter(Boolean) as ('dev' | 'cluster' | 'pinned')[];
 if (values.pinned && os.cpus().length >= 2) topologies.push('pinned');
 const [windowN, windowSeconds] = values.window ? values.window.split(':').map(Number) : [0, 0];
@@ -201,13 +204,13 @@ for (const topology of topologies) {
     const [{ id: tenantId }] = await db.sql`SELECT id FROM tenants`;
     const temporalClient = new Client({ connection: await Connection.connect({ address: temporal.address }) });
 
-    async function seedCompany(n: number, label: string, undoWindowSeconds = 0): Promise<string> {
+    async function seedCompany(n: number, label: string, o: { undoWindowSeconds?: number; status?: string } = {}): Promise<string> {
       const company = (await call('POST', '/v1/companies', { name: `Bench ${label} AB`, orgNumber: '556677-8899', bankgiro: '123-4567', address: { street: 'Gatan 1', postalCode: '111 22', city: 'Stockholm' } }, key)).json.id as string;
-      await call('PUT', `/v1/companies/${company}/distribution-settings`, { activeMethods: ['email'], defaultMethod: 'email', fallbackMethod: null, reminderDistribution: false, undoWindowSeconds, linkInvoiceToOrganization: false }, key);
+      await call('PUT', `/v1/companies/${company}/distribution-settings`, { activeMethods: ['email'], defaultMethod: 'email', fallbackMethod: null, reminderDistribution: false, undoWindowSeconds: o.undoWindowSeconds ?? 0, linkInvoiceToOrganization: false }, key);
       const person = (await call('POST', '/v1/persons', { name: 'Anna Andersson', email: 'anna@example.com', address: { street: 'Vägen 2', postalCode: '222 33', city: 'Lund' } }, key)).json.id as string;
       await db.sql`
         INSERT INTO invoices (id, tenant_id, company_id, number, status, person_id, issue_date, due_date, ocr, email, lines, net_amount, vat_amount, total_amount)
-        SELECT 'inv_' || ${label} || '_' || lpad(i::text, 6, '0'), ${tenantId}, ${company}, ${label} || '-' || i, 'unsent', ${person}, '2026-11-01', '2026-11-30', '1234566',
+        SELECT 'inv_' || ${label} || '_' || lpad(i::text, 6, '0'), ${tenantId}, ${company}, ${label} || '-' || i, ${o.status ?? 'unsent'}, ${person}, '2026-11-01', '2026-11-30', '1234566',
                'anna+' || i || '@example.com', '[{"description":"Gym, november","quantity":1,"unitAmount":39900,"vatRate":6}]'::jsonb, 39900, 2394, 42294
         FROM generate_series(1, ${n}) AS i`;
       return company;
@@ -240,22 +243,21 @@ for (const topology of topologies) {
     const sizes_ = pinned ? values.pinned.split(',').map(Number) : sizes;
     for (const n of sizes_) {
       if (values['accept-only']) {
-        if (Number(values.existing) > 0) {
-          const old = await seedCompany(Number(values.existing), 'old');
-          await db.sql`UPDATE invoices SET status = 'sent' WHERE company_id = ${old}`;
+        if (existing > 0) {
+          await seedCompany(existing, 'old', { status: 'sent' });
           await db.sql`VACUUM ANALYZE`;
-          console.log(`${topology}: ${values.existing} invoices already in the database`);
+          console.log(`${topology}: ${existing} invoices already in the database`);
         }
-        for (let round = 1; round <= Number(values.rounds); round++) {
+        for (let round = 1; round <= rounds; round++) {
           const company = await seedCompany(n, `acc${n}r${round}`);
           const ids = (await db.sql`SELECT id FROM invoices WHERE company_id = ${company} ORDER BY id`).map((r) => r.id as string);
           const started = performance.now();
           const res = await call('POST', '/v1/invoices/send', { invoiceIds: ids }, key);
           console.log(`${topology} N=${n}, request ${round}: accepted in ${(performance.now() - started).toFixed(0)} ms (HTTP ${res.status}, ${res.json.results.filter((r: { accepted: boolean }) => r.accepted).length} accepted)`);
           // The next request once the API has started this one's workflows (the server holds them).
-          while ((await db.sql`SELECT count(*)::int AS n FROM send_run_items WHERE run_id = ${res.json.runId} AND NOT started`)[0].n > 0) {
-            await new Promise((r) => setTimeout(r, 500));
-          }
+          await waitFor(async () => (await db.sql`SELECT 1 FROM send_run_items WHERE run_id = ${res.json.runId} AND NOT started LIMIT 1`).length === 0, {
+            timeoutMs: 10 * 60_000, intervalMs: 500, what: `the workflows of request ${round} to start`,
+          });
         }
         continue;
       }
@@ -305,7 +307,7 @@ for (const topology of topologies) {
 
     if (topology === 'dev' && windowN > 0 && !values['accept-only']) {
       // A real undo window: N sends wait for the window, held by the server; the worker should not grow.
-      const company = await seedCompany(windowN, `win${windowN}`, windowSeconds);
+      const company = await seedCompany(windowN, `win${windowN}`, { undoWindowSeconds: windowSeconds });
       const ids = (await db.sql`SELECT id FROM invoices WHERE company_id = ${company} ORDER BY id`).map((r) => r.id as string);
       sink.reset();
       const worker = processes.find((p) => p.name === 'worker-1')!;

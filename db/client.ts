@@ -7,11 +7,11 @@ export type Queryable = postgres.Sql | postgres.TransactionSql;
 /**
  * The planner's price of a random page read, for every session of the service: 1.1 (SSD, the
  * working set in memory) instead of PostgreSQL's 4 (spinning disks). At 4 the read and update of a
- * 10,000-invoice send request scanned all of the tenant's invoices rather than look up its ids:
- * with 500,000 invoices already in the database, accepting took 2.1–2.7 s instead of 1.1–1.4 s,
+ * 10,000-invoice send request could scan all of the tenant's invoices rather than look up its ids:
+ * with 500,000 invoices already in the database, accepting took 2.4–3.2 s instead of 1.1–1.2 s,
  * growing with the table (docs/benchmarks.md).
  */
-export const RANDOM_PAGE_COST = '1.1';
+const RANDOM_PAGE_COST = '1.1';
 
 /**
  * One pool per process. Öre amounts (bigint) come back as JS numbers — exact far beyond any
