@@ -96,17 +96,42 @@ describe('central print', () => {
     expect(last.message).toContain('postal code not deliverable');
   });
 
-  it('at most three central-print deliveries per invoice; concurrent sends of one invoice: exactly one accepted', async () => {
+  it('concurrent sends of one invoice: exactly one accepted, the others refused while it waits', async () => {
+    // A long undo window keeps the accepted send pending through every request: with none, the
+    // first could be delivered (and the invoice, sent, be sendable again) before a slow request reads it.
+    const companyId = await f.company({ activeMethods: ['central_print', 'email'], defaultMethod: 'central_print', fallbackMethod: 'email', undoWindowSeconds: 3600 });
+    const inv = await f.invoice(companyId, await f.person({ email: 'sixfold@example.com' }));
+    // Six open connections, so that the six transactions overlap instead of queueing for a connection.
+    await Promise.all(Array.from({ length: 6 }, () => h.sql`SELECT pg_sleep(0.05)`));
+
+    const concurrent = await Promise.all(Array.from({ length: 6 }, () => h.request('POST', '/v1/invoices/send', { key, body: { invoiceIds: [inv.id] } })));
+    const results = concurrent.flatMap((r) => r.json.results);
+    const accepted = results.filter((r: { accepted: boolean }) => r.accepted);
+    expect(accepted).toHaveLength(1);
+    expect(results.filter((r: { accepted: boolean }) => !r.accepted)).toEqual(
+      Array.from({ length: 5 }, () => ({ invoiceId: inv.id, accepted: false, error: { code: 'invalid_status', message: 'The invoice is already waiting to be sent.' } })),
+    );
+    expect(await h.sql`SELECT status, pending_workflow_id FROM invoices WHERE id = ${inv.id}`).toEqual([{ status: 'pending_send', pending_workflow_id: accepted[0].workflowId }]);
+    expect((await history(h, inv.id)).filter((e) => e.type === 'send_requested')).toHaveLength(1);
+
+    // Crediting it inside the window undoes the one send: nothing was printed.
+    const before = print.requests.length;
+    const credit = await h.request('POST', `/v1/invoices/${inv.id}/credit`, { key, body: {} });
+    expect(credit.json).toMatchObject({ undone: true, invoice: { status: 'credited' } });
+    await h.client.workflow.getHandle(accepted[0].workflowId).result();
+    expect(print.requests.length).toBe(before);
+    expect((await row(inv.id)).central_print_count).toBe(0);
+  });
+
+  it('at most three central-print deliveries per invoice: the fourth goes by the fallback, saying why', async () => {
     print.answer([{ status: 201, json: { jobId: 'PJ-3' } }]);
     const companyId = await f.company({ activeMethods: ['central_print', 'email'], defaultMethod: 'central_print', fallbackMethod: 'email' });
     const inv = await f.invoice(companyId, await f.person({ email: 'fourth@example.com' }));
     await h.sql`UPDATE invoices SET central_print_count = 2 WHERE id = ${inv.id}`;
 
-    const concurrent = await Promise.all(Array.from({ length: 6 }, () => h.request('POST', '/v1/invoices/send', { key, body: { invoiceIds: [inv.id] } })));
-    const accepted = concurrent.flatMap((r) => r.json.results).filter((r: { accepted: boolean }) => r.accepted);
-    expect(accepted).toHaveLength(1);
-    await h.client.workflow.getHandle(accepted[0].workflowId).result();
+    await sendAndSettle([inv.id]);
     expect((await row(inv.id)).central_print_count).toBe(3);
+    expect((await history(h, inv.id)).at(-1)).toMatchObject({ type: 'sent', method: 'central_print' });
 
     // The fourth time central print is not eligible: the fallback carries it, and the history says why.
     await sendAndSettle([inv.id]);
