@@ -143,6 +143,8 @@ interface Row {
   /** Billable Temporal actions and workflow tasks per send, from a sample of the runs' histories. */
   actions: number;
   workflowTasks: number;
+  /** Workflow tasks per send the worker ran from the whole history, the run no longer in its cache. */
+  replayedTasks: number;
 }
 
 interface WindowRow {
@@ -217,16 +219,18 @@ for (const topology of topologies) {
     }
 
     /** Billable actions and workflow tasks per send, averaged over a sample of the run's histories. */
-    async function actionsPerSend(runId: string): Promise<{ actions: number; workflowTasks: number }> {
+    async function actionsPerSend(runId: string): Promise<{ actions: number; workflowTasks: number; replayedTasks: number }> {
       const ids = (await db.sql`SELECT workflow_id FROM send_run_items WHERE run_id = ${runId} ORDER BY random() LIMIT ${HISTORY_SAMPLE}`).map((r) => r.workflow_id as string);
       let actions = 0;
       let workflowTasks = 0;
+      let replayedTasks = 0;
       for (const id of ids) {
         const cost = runCost(await temporalClient.workflow.getHandle(id).fetchHistory());
         actions += cost.billableActions;
         workflowTasks += cost.workflowTasks;
+        replayedTasks += cost.replayedTasks;
       }
-      return { actions: actions / ids.length, workflowTasks: workflowTasks / ids.length };
+      return { actions: actions / ids.length, workflowTasks: workflowTasks / ids.length, replayedTasks: replayedTasks / ids.length };
     }
 
     async function waitForRun(runId: string, n: number, company: string) {
@@ -295,14 +299,14 @@ for (const topology of topologies) {
       await waitForRun(res.json.runId, n, company);
       const seconds = times.at(-1)! / 1000;
       const rawSeconds = (rawEnd - rawStart) / 1000;
-      const { actions, workflowTasks } = await actionsPerSend(res.json.runId);
+      const { actions, workflowTasks, replayedTasks } = await actionsPerSend(res.json.runId);
       rows.push({
         topology, n, rawRate: n / rawSeconds, rawSeconds, rawCpuMs: ((rawUse.cpu.raw ?? 0) * 1000) / n, acceptMs, rate: n / seconds, seconds,
         p50: percentile(times, 50) / 1000, p99: percentile(times, 99) / 1000, duplicates: sink.duplicates(), rss: use.peak, rawRss,
-        cpuMs: Object.fromEntries(Object.entries(use.cpu).map(([k, v]) => [k, (v * 1000) / n])), actions, workflowTasks,
+        cpuMs: Object.fromEntries(Object.entries(use.cpu).map(([k, v]) => [k, (v * 1000) / n])), actions, workflowTasks, replayedTasks,
       });
       const r = rows.at(-1)!;
-      console.log(`${topology} N=${n}: raw ${r.rawRate.toFixed(1)}/s, service ${r.rate.toFixed(1)}/s (${(r.rate / r.rawRate).toFixed(2)}×), accepted in ${acceptMs.toFixed(0)} ms, ${actions.toFixed(2)} actions per send`);
+      console.log(`${topology} N=${n}: raw ${r.rawRate.toFixed(1)}/s, service ${r.rate.toFixed(1)}/s (${(r.rate / r.rawRate).toFixed(2)}×), accepted in ${acceptMs.toFixed(0)} ms, ${actions.toFixed(2)} actions per send, ${replayedTasks.toFixed(2)} workflow tasks per send replayed`);
     }
 
     if (topology === 'dev' && windowN > 0 && !values['accept-only']) {
@@ -350,7 +354,7 @@ if (values['accept-only']) process.exit(0);
 
 const ms = (v: number | undefined) => (v === undefined ? '—' : v.toFixed(1));
 console.log(`\nmachine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${mib(os.totalmem())} MiB, Node ${process.version}\n`);
-console.log('| topology | N | accept | raw loop | service | service / raw | CPU ms per invoice: raw · workers · API · Temporal · PostgreSQL | actions / send (workflow tasks) | p50 request→delivered | p99 | peak RSS (MiB) | duplicates |');
+console.log('| topology | N | accept | raw loop | service | service / raw | CPU ms per invoice: raw · workers · API · Temporal · PostgreSQL | actions / send (workflow tasks; replayed) | p50 request→delivered | p99 | peak RSS (MiB) | duplicates |');
 console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
   const rss = Object.entries(r.rss).map(([k, v]) => `${k} ${mib(v)}`).join(', ');
@@ -358,7 +362,7 @@ for (const r of rows) {
   console.log(
     `| ${LABEL[r.topology as keyof typeof LABEL]} | ${r.n} | ${(r.acceptMs / 1000).toFixed(2)} s | ` +
       `${r.rawRate.toFixed(1)}/s (${r.rawSeconds.toFixed(1)} s) | ${r.rate.toFixed(1)}/s (${r.seconds.toFixed(1)} s) | ${(r.rate / r.rawRate).toFixed(2)}× | ` +
-      `${ms(r.rawCpuMs)} · ${ms(workers)} · ${ms(r.cpuMs.api)} · ${ms(r.cpuMs.temporal)} · ${ms(r.cpuMs.postgres)} | ${r.actions.toFixed(2)} (${r.workflowTasks.toFixed(2)}) | ` +
+      `${ms(r.rawCpuMs)} · ${ms(workers)} · ${ms(r.cpuMs.api)} · ${ms(r.cpuMs.temporal)} · ${ms(r.cpuMs.postgres)} | ${r.actions.toFixed(2)} (${r.workflowTasks.toFixed(2)}; ${r.replayedTasks.toFixed(2)}) | ` +
       `${r.p50.toFixed(1)} s | ${r.p99.toFixed(1)} s | raw ${mib(r.rawRss)}; ${rss} | ${r.duplicates} |`,
   );
 }

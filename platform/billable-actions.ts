@@ -13,6 +13,12 @@ export interface RunCost {
   /** Commands the workflow issued, by history event type (e.g. ActivityTaskScheduled: 1). */
   commands: Record<string, number>;
   billableActions: number;
+  /**
+   * Workflow tasks after the first that went to the task queue's normal queue, not the sticky one
+   * of the worker that ran the run before: that worker had dropped it from its cache (or was gone),
+   * so the next one fetched the whole history and replayed it.
+   */
+  replayedTasks: number;
 }
 
 const COMMAND_EVENTS = new Map<number, string>([
@@ -31,11 +37,16 @@ export function runCost(history: temporal.api.history.v1.IHistory): RunCost {
   let actions = 0;
   const localActivityTasks = new Set<number>();
   let lastTaskCompleted = 0;
+  let scheduled = 0;
+  let replayedTasks = 0;
   for (const e of history.events ?? []) {
     const type = e.eventType ?? 0;
     const name = COMMAND_EVENTS.get(type);
     if (name) commands[name] = (commands[name] ?? 0) + 1;
     switch (type) {
+      case E.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED:
+        if (scheduled++ > 0 && e.workflowTaskScheduledEventAttributes?.taskQueue?.kind !== proto.temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_STICKY) replayedTasks++;
+        break;
       case E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
         workflowTasks++;
         lastTaskCompleted = Number(e.eventId);
@@ -56,5 +67,5 @@ export function runCost(history: temporal.api.history.v1.IHistory): RunCost {
         break;
     }
   }
-  return { workflowTasks, commands, billableActions: actions + localActivityTasks.size };
+  return { workflowTasks, commands, billableActions: actions + localActivityTasks.size, replayedTasks };
 }

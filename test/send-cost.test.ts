@@ -85,3 +85,20 @@ describe('the cost of one send', () => {
     }
   });
 });
+
+describe('reading a history', () => {
+  const E = temporal.api.enums.v1.EventType;
+  const { TASK_QUEUE_KIND_NORMAL: NORMAL, TASK_QUEUE_KIND_STICKY: STICKY } = temporal.api.enums.v1.TaskQueueKind;
+  const task = (kind: number) => [
+    { eventType: E.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, workflowTaskScheduledEventAttributes: { taskQueue: { name: kind === STICKY ? 'sticky-1' : 'sends', kind } } },
+    { eventType: E.EVENT_TYPE_WORKFLOW_TASK_STARTED },
+    { eventType: E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED },
+  ];
+  const activity = [{ eventType: E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED }, { eventType: E.EVENT_TYPE_ACTIVITY_TASK_STARTED }, { eventType: E.EVENT_TYPE_ACTIVITY_TASK_COMPLETED }];
+  const run = (second: number) => [{ eventType: E.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED }, ...task(NORMAL), ...activity, ...task(second), { eventType: E.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED }];
+
+  it('a task after the first on the normal queue was replayed by a worker that no longer held the run; on the sticky queue, not', () => {
+    expect(runCost({ events: run(STICKY) })).toMatchObject({ workflowTasks: 2, replayedTasks: 0, billableActions: 2 });
+    expect(runCost({ events: run(NORMAL) })).toMatchObject({ workflowTasks: 2, replayedTasks: 1, billableActions: 2 });
+  });
+});
