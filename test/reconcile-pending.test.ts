@@ -35,12 +35,33 @@ describe('the reconciler', () => {
     await h.sql`UPDATE invoices SET pending_since = now() - interval '10 minutes', pending_undo_until = now() - interval '10 minutes' WHERE id = ${inv.id}`;
 
     const r = await reconcilePending({ sql: h.sql, client: h.client, taskQueue: h.taskQueue }, { olderThanSeconds: 10 });
-    expect(r.started).toBe(1);
+    // Not listed as running by the server, it was asked about on its own, and started.
+    expect(r).toMatchObject({ started: 1, probed: 1 });
     await waitForStatus(h, inv.id, 'sent', 60_000);
     expect(await h.sql`SELECT method FROM deliveries WHERE workflow_id = ${workflowId}`).toEqual([{ method: 'own_printer' }]);
     const sent = (await history(h, inv.id)).at(-1)!;
     expect(sent).toMatchObject({ type: 'sent', method: 'own_printer', workflow_id: workflowId });
     expect(sent.message).toContain('The method was chosen in the send request');
     expect(h.smtp.received.filter((m) => m.to && !Array.isArray(m.to) && m.to.text === 'wants-email@example.com')).toHaveLength(0);
+  });
+
+  it('leaves a send whose workflow the server lists as running, without asking about it on its own', async () => {
+    // A long window held by the server: its workflow runs (waiting for the window) while the
+    // invoice, pending past the threshold, looks like a send that never finished.
+    const companyId = await f.company({ activeMethods: ['email'], defaultMethod: 'email', undoWindowSeconds: 3600 });
+    const inv = await f.invoice(companyId, await f.person({ email: 'still-waiting@example.com' }));
+    const [{ tenant_id: tenantId }] = await h.sql`SELECT tenant_id FROM invoices WHERE id = ${inv.id}`;
+    const { results: [result] } = await requestSends({ sql: h.sql, starter: h.starter }, tenantId, { invoiceIds: [inv.id], templateId: null, kind: 'invoice' });
+    await h.starter.drain();
+    const workflowId = (result as { workflowId: string }).workflowId;
+    await h.sql`UPDATE invoices SET pending_since = now() - interval '10 minutes', pending_undo_until = now() - interval '10 minutes' WHERE id = ${inv.id}`;
+    // Visibility lists a run shortly after its start.
+    const deadline = Date.now() + 30_000;
+    while ((await h.client.workflow.count(`WorkflowId = '${workflowId}'`)).count === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+
+    const r = await reconcilePending({ sql: h.sql, client: h.client, taskQueue: h.taskQueue }, { olderThanSeconds: 10 });
+    expect(r).toMatchObject({ started: 0, running: 1, probed: 0, restored: 0, delivered: 0 });
+    expect((await h.client.workflow.getHandle(workflowId).describe()).status.name).toBe('RUNNING');
+    expect((await h.sql`SELECT status, pending_workflow_id FROM invoices WHERE id = ${inv.id}`)[0]).toEqual({ status: 'pending_send', pending_workflow_id: workflowId });
   });
 });
