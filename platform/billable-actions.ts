@@ -7,6 +7,7 @@ import proto from '@temporalio/proto';
 import type { temporal } from '@temporalio/proto';
 
 const E = proto.temporal.api.enums.v1.EventType;
+const STICKY = proto.temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_STICKY;
 
 export interface RunCost {
   workflowTasks: number;
@@ -45,7 +46,7 @@ export function runCost(history: temporal.api.history.v1.IHistory): RunCost {
     if (name) commands[name] = (commands[name] ?? 0) + 1;
     switch (type) {
       case E.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED:
-        if (scheduled++ > 0 && e.workflowTaskScheduledEventAttributes?.taskQueue?.kind !== proto.temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_STICKY) replayedTasks++;
+        if (scheduled++ > 0 && e.workflowTaskScheduledEventAttributes?.taskQueue?.kind !== STICKY) replayedTasks++;
         break;
       case E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
         workflowTasks++;

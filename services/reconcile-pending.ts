@@ -63,10 +63,10 @@ export async function reconcilePending(
   // running, they cost one list call per hundred instead of a start and a describe each, every round.
   const running = await listedRunning(deps, rows.map((r) => r.pending_workflow_id as string));
   result.running += running.size;
+  result.probed = rows.length - running.size;
   await pMap(
     rows.filter((r) => !running.has(r.pending_workflow_id)),
     async (r) => {
-      result.probed++;
       const input: SendInput = {
         tenantId: r.tenant_id,
         invoiceId: r.id,

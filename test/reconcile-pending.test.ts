@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { Client } from '@temporalio/client';
 import type { Harness } from './helpers/harness.js';
 import { useTestService, type TestService } from './helpers/service.js';
-import { history, waitForStatus } from './helpers/fixtures.js';
+import { history, waitFor, waitForStatus } from './helpers/fixtures.js';
 import { requestSends } from '../services/request-sends.js';
 import { reconcilePending } from '../services/reconcile-pending.js';
 import { SendStarter } from '../services/send-starter.js';
@@ -12,6 +12,10 @@ import { SendStarter } from '../services/send-starter.js';
 let h: Harness;
 let f: TestService['f'];
 useTestService((s) => ({ h, f } = s));
+
+/** Pending since long before, its window passed long ago: what the reconciler looks at. */
+const backdatePending = (invoiceId: string) =>
+  h.sql`UPDATE invoices SET pending_since = now() - interval '10 minutes', pending_undo_until = now() - interval '10 minutes' WHERE id = ${invoiceId}`;
 
 describe('the reconciler', () => {
   it('starts a pending send whose workflow is gone with the method its request asked for', async () => {
@@ -32,7 +36,7 @@ describe('the reconciler', () => {
     // Its item counts as started (the server's history of it is lost), and its window passed long ago:
     // the reconciler starts it from the invoice's pending send.
     await h.sql`UPDATE send_run_items SET started = true WHERE workflow_id = ${workflowId}`;
-    await h.sql`UPDATE invoices SET pending_since = now() - interval '10 minutes', pending_undo_until = now() - interval '10 minutes' WHERE id = ${inv.id}`;
+    await backdatePending(inv.id);
 
     const r = await reconcilePending({ sql: h.sql, client: h.client, taskQueue: h.taskQueue }, { olderThanSeconds: 10 });
     // Not listed as running by the server, it was asked about on its own, and started.
@@ -54,10 +58,9 @@ describe('the reconciler', () => {
     const { results: [result] } = await requestSends({ sql: h.sql, starter: h.starter }, tenantId, { invoiceIds: [inv.id], templateId: null, kind: 'invoice' });
     await h.starter.drain();
     const workflowId = (result as { workflowId: string }).workflowId;
-    await h.sql`UPDATE invoices SET pending_since = now() - interval '10 minutes', pending_undo_until = now() - interval '10 minutes' WHERE id = ${inv.id}`;
+    await backdatePending(inv.id);
     // Visibility lists a run shortly after its start.
-    const deadline = Date.now() + 30_000;
-    while ((await h.client.workflow.count(`WorkflowId = '${workflowId}'`)).count === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    await waitFor(async () => (await h.client.workflow.count(`WorkflowId = '${workflowId}'`)).count > 0, { what: 'the run in visibility', intervalMs: 200 });
 
     const r = await reconcilePending({ sql: h.sql, client: h.client, taskQueue: h.taskQueue }, { olderThanSeconds: 10 });
     expect(r).toMatchObject({ started: 0, running: 1, probed: 0, restored: 0, delivered: 0 });
