@@ -11,8 +11,11 @@ import { workflowTracingModule } from '../platform/tracing.js';
 const require = createRequire(import.meta.url);
 const workflowsPath = require.resolve('../workflows/index.ts');
 
-/** Bundles the workflow code once (with the tracing interceptors unless `traced: false`). */
-export function bundleWorkflows(o: { traced?: boolean } = {}): Promise<WorkflowBundleWithSourceMap> {
+/**
+ * Bundles the workflow code once (with the tracing interceptors unless `traced: false`; with the
+ * workflow modules preloaded unless `preload: false`, which only bench/workflow-thread.ts asks for).
+ */
+export function bundleWorkflows(o: { traced?: boolean; preload?: boolean } = {}): Promise<WorkflowBundleWithSourceMap> {
   return bundleWorkflowCode({
     workflowsPath,
     workflowInterceptorModules: o.traced === false ? [] : [workflowTracingModule],
@@ -20,7 +23,7 @@ export function bundleWorkflows(o: { traced?: boolean } = {}): Promise<WorkflowB
     // evaluated anew for each run the worker creates (about 1 ms of a send's workflow thread,
     // docs/benchmarks.md). They hold no state of their own: everything a run keeps lives in the
     // SDK's per-run activator, which proxyActivities, setHandler and the rest look up when called.
-    preloadModules: [workflowsPath],
+    preloadModules: o.preload === false ? [] : [workflowsPath],
     // Warnings and errors only: the bundler's webpack report is a 1.5 KB block logged as info.
     logger: new DefaultLogger('WARN'),
   });
