@@ -249,7 +249,14 @@ export async function soakVerdict(sql: Sql, r: Receivers, a: SoakActions) {
     if (at.length > 1) {
       const first = r.webhooks.received[at[0]].at;
       if (a.workerEnds.some((t) => t >= first && t <= first + DUPLICATE_WINDOW_MS)) webhooks.duplicatesAfterAKill += at.length - 1;
-      else webhooks.duplicates += at.length - 1;
+      else {
+        webhooks.duplicates += at.length - 1;
+        // When each copy arrived and what the delivery log recorded, to set it beside the faults of the report.
+        const log = await sql`SELECT attempt, at, response_status, error, succeeded FROM webhook_deliveries WHERE event_id = ${e.id} ORDER BY id`;
+        const arrived = at.map((i) => new Date(r.webhooks.received[i].at).toISOString()).join(', ');
+        const attempts = log.map((l) => `attempt ${l.attempt} at ${new Date(l.at).toISOString()}: ${l.succeeded ? 'delivered' : (l.error ?? `HTTP ${l.response_status}`)}`).join('; ');
+        problem(`webhook event ${e.id} received ${at.length} times, at ${arrived}; delivery log: ${attempts || 'none'}`);
+      }
     }
     if (e.invoice_id) {
       if ((lastSeen.get(e.invoice_id) ?? -1) > at[0]) webhooks.outOfOrder++;
