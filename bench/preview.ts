@@ -22,6 +22,7 @@ import { luhnCheckDigit } from '../domain/ocr.js';
 import { SendStarter } from '../services/send-starter.js';
 import { createTestDatabase } from '../test/helpers/database.js';
 import { startKivraStandIn } from '../test/helpers/kivra-stand-in.js';
+import { median } from './median.js';
 
 const { values } = parseArgs({
   options: {
@@ -43,7 +44,6 @@ function pin(i: number): string {
   return `19${nine}${luhnCheckDigit(nine)}`;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 const ms = (x: number) => `${Math.round(x)} ms`;
 
 const db = await createTestDatabase();

@@ -13,6 +13,7 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { bundleWorkflows } from '../worker/bundle-workflows.js';
 import { sandboxOptions } from '../worker/create-worker.js';
+import { median } from './median.js';
 
 const { values } = parseArgs({
   options: {
@@ -28,10 +29,11 @@ Runtime.install({ logger: new DefaultLogger('WARN') });
 const file = path.join(import.meta.dirname, '..', 'test', 'replay', 'histories', `${values.history}.json`);
 const history = historyFromJSON(JSON.parse(await readFile(file, 'utf8')));
 const bundles = {
-  'modules evaluated per run': await bundleWorkflows({ traced: false, preload: false }),
-  'modules preloaded (as the worker)': await bundleWorkflows({ traced: false }),
+  evaluated: await bundleWorkflows({ traced: false, preload: false }),
+  preloaded: await bundleWorkflows({ traced: false }),
 };
 type Kind = keyof typeof bundles;
+const LABEL: Record<Kind, string> = { evaluated: 'modules evaluated per run (baseline)', preloaded: 'modules preloaded (as the worker)' };
 
 /** CPU ms per run of the whole process (every thread: the workflow thread, the SDK's core, this one). */
 async function replay(kind: Kind, round: number): Promise<number> {
@@ -44,20 +46,20 @@ async function replay(kind: Kind, round: number): Promise<number> {
   return (used.user + used.system) / 1000 / N;
 }
 
-const figures: Record<Kind, number[]> = { 'modules evaluated per run': [], 'modules preloaded (as the worker)': [] };
-await replay('modules preloaded (as the worker)', 0); // warms the process up; not counted
+const figures: Record<Kind, number[]> = { evaluated: [], preloaded: [] };
+await replay('preloaded', 0); // warms the process up; not counted
 for (let round = 1; round <= ROUNDS; round++) {
   for (const kind of Object.keys(bundles) as Kind[]) {
     const ms = await replay(kind, round);
     figures[kind].push(ms);
-    console.log(`round ${round}, ${kind}: ${ms.toFixed(3)} ms per run`);
+    console.log(`round ${round}, ${LABEL[kind]}: ${ms.toFixed(3)} ms per run`);
   }
 }
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const base = median(figures['modules evaluated per run']);
-const now = median(figures['modules preloaded (as the worker)']);
+const base = median(figures.evaluated);
 console.log(`\n${N} replays of ${values.history} per round, ${ROUNDS} rounds, Node ${process.version}; median CPU ms per run:\n`);
 console.log('| bundle | CPU ms per run (median) | rounds | vs. baseline |');
 console.log('|---|---|---|---|');
-console.log(`| modules evaluated per run (baseline) | ${base.toFixed(3)} | ${figures['modules evaluated per run'].map((x) => x.toFixed(2)).join(', ')} | 1.00× |`);
-console.log(`| modules preloaded (as the worker) | ${now.toFixed(3)} | ${figures['modules preloaded (as the worker)'].map((x) => x.toFixed(2)).join(', ')} | ${(now / base).toFixed(2)}× |`);
+for (const kind of Object.keys(bundles) as Kind[]) {
+  const m = median(figures[kind]);
+  console.log(`| ${LABEL[kind]} | ${m.toFixed(3)} | ${figures[kind].map((x) => x.toFixed(2)).join(', ')} | ${(m / base).toFixed(2)}× |`);
+}
